@@ -1,0 +1,118 @@
+"""The `csip` command: import and export the plan, run the Slack app.
+
+Every command brings the database schema up to date first, so a fresh machine needs nothing
+but `csip import` to start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from csip.settings import Settings
+from csip.spreadsheets import read_grid, write_grid
+from plan.clock import utc_now
+from plan.parsing import InputError, parse_date
+from plan.service import import_sheet
+from plan.sheet import export_grid, read_sheet
+from storage.database import connect, migrate
+from storage.store import StoreFactory, store_factory
+
+log = logging.getLogger("csip")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = Settings()
+    try:
+        return int(args.run(args, settings))
+    except InputError as error:
+        print(f"csip: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"csip: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="csip", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    imp = commands.add_parser("import", help="load or update the plan from a .xlsx or .csv tracker")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--as-of", type=_iso_date, help="the tracker's date, YYYY-MM-DD (default: now)")
+    imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    imp.set_defaults(run=run_import)
+
+    exp = commands.add_parser("export", help="write the plan out as a .xlsx or .csv tracker")
+    exp.add_argument("path", type=Path)
+    exp.set_defaults(run=run_export)
+
+    serve = commands.add_parser("serve", help="run the Slack app (HTTP, or Socket Mode)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.set_defaults(run=run_serve)
+
+    mig = commands.add_parser("migrate", help="bring the database schema up to date")
+    mig.set_defaults(run=lambda args, settings: (open_database(settings), 0)[1])
+    return parser
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2017-08-31") from None
+
+
+def open_database(settings: Settings) -> StoreFactory:
+    engine = connect(settings.database_url)
+    migrate(engine)
+    return store_factory(engine)
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    sheet = read_sheet(read_grid(args.path))
+    for column in sheet.ignored_columns:
+        print(f"ignored column: {column}")
+    if sheet.problems:
+        print(f"{args.path.name}: nothing imported; fix these and try again:", file=sys.stderr)
+        for problem in sheet.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    open_store = open_database(settings)
+    with open_store() as store:
+        changes = import_sheet(
+            store, settings.team_id, sheet.rows, now=utc_now(), as_of=args.as_of, dry_run=args.dry_run
+        )
+    heading = "would change (dry run, nothing written)" if args.dry_run else "imported"
+    print(f"{args.path.name}: {len(sheet.rows)} actions read; {heading}:")
+    for line in changes.summary_lines():
+        print(f"  {line}")
+    return 0
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    open_store = open_database(settings)
+    with open_store() as store:
+        view = store.load(store.plan_id(settings.team_id))
+    write_grid(args.path, export_grid(view))
+    print(f"{args.path}: {len(view.actions)} actions written")
+    return 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import serve  # Slack libraries load only for this command
+
+    serve(settings, open_database(settings), host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Spreadsheet files in and out: .xlsx through openpyxl, .csv as Excel writes it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+from plan.parsing import InputError
+from plan.sheet import Cell
+
+UK_DATE_FORMAT = "DD/MM/YYYY"
+
+
+def read_grid(path: Path) -> list[list[Cell]]:
+    """Every row of the first sheet (or the CSV) as cell values."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputError(f"{path} does not exist.")
+    if suffix == ".xlsx":
+        return _read_xlsx(path)
+    if suffix == ".csv":
+        return _read_csv(path)
+    raise InputError(f"{path.name}: csip reads .xlsx and .csv files.")
+
+
+def _read_xlsx(path: Path) -> list[list[Cell]]:
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several kinds for a damaged file
+        raise InputError(f"{path.name} is not a readable .xlsx file ({error}).") from None
+    try:
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _read_csv(path: Path) -> list[list[Cell]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")  # with or without a BOM
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path.name} is not UTF-8 text: in Excel, save it as 'CSV UTF-8 (Comma delimited)'."
+        ) from None
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+
+
+def write_grid(path: Path, grid: Sequence[Sequence[Cell]]) -> None:
+    """Write atomically: a failed export leaves no half-written file behind."""
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise InputError(f"{path.name}: csip writes .xlsx and .csv files.")
+    if not path.parent.is_dir():
+        raise InputError(f"{path.parent} is not a folder csip can write to.")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=suffix)
+    os.close(handle)
+    try:
+        if suffix == ".xlsx":
+            _write_xlsx(Path(temporary), grid)
+        else:
+            _write_csv(Path(temporary), grid)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _write_xlsx(path: Path, grid: Sequence[Sequence[Cell]]) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Plan"
+    for row in grid:
+        sheet.append(list(row))
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, dt.date | dt.datetime):
+                cell.number_format = UK_DATE_FORMAT
+    sheet.freeze_panes = "A2"
+    book.save(path)
+
+
+def _write_csv(path: Path, grid: Sequence[Sequence[Cell]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        for row in grid:
+            writer.writerow(
+                [f"{cell:%d/%m/%Y}" if isinstance(cell, dt.date) else cell for cell in row]
+            )

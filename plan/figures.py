@@ -1,0 +1,105 @@
+"""Report maths: RAG counts, shares that add up to 100, due and overdue totals.
+
+These are the figures a committee report prints (DOMAIN.md, "How the figures are counted"),
+so the digest, the reports and `/csip summary` all count through here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from plan.model import ActionState, Rag
+from plan.rules import is_due_by, is_overdue
+
+
+def largest_remainder(counts: Sequence[int], total: int = 100) -> list[int]:
+    """Whole-number shares of ``total`` that add up to it exactly (Hamilton's method).
+
+    23, 142 and 133 of 298 print as 8%, 48%, 44%, as the committee report does; plain rounding
+    would print 8%, 48%, 45% (101%). Ties in the remainder go to the earlier item.
+    """
+    whole = sum(counts)
+    if whole == 0:
+        return [0 for _ in counts]
+    quotas = [count * total / whole for count in counts]
+    shares = [int(quota) for quota in quotas]
+    by_remainder = sorted(range(len(counts)), key=lambda i: (-(quotas[i] - shares[i]), i))
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def percent_of(part: int, whole: int) -> int:
+    """A single share rounded half up, as "298 is 97% of 306" is printed."""
+    return 0 if whole == 0 else int(part * 100 / whole + 0.5)
+
+
+@dataclass(frozen=True)
+class RagFigures:
+    """Red, Amber and Green counts with shares that add to 100.
+
+    Complete actions count as Green here: Green means "on track or done" (DOMAIN.md), and the
+    committee's three shares cover every rated action. ``complete`` says how many of the Green
+    are finished.
+    """
+
+    red: int
+    amber: int
+    green: int
+    complete: int
+    unrated: int
+
+    @property
+    def rated(self) -> int:
+        return self.red + self.amber + self.green
+
+    @property
+    def shares(self) -> tuple[int, int, int]:
+        red, amber, green = largest_remainder([self.red, self.amber, self.green])
+        return red, amber, green
+
+
+def rag_figures(actions: Iterable[ActionState]) -> RagFigures:
+    counts = {rag: 0 for rag in Rag}
+    unrated = 0
+    for action in actions:
+        if action.rag is None:
+            unrated += 1
+        else:
+            counts[action.rag] += 1
+    return RagFigures(
+        red=counts[Rag.RED],
+        amber=counts[Rag.AMBER],
+        green=counts[Rag.GREEN] + counts[Rag.COMPLETE],
+        complete=counts[Rag.COMPLETE],
+        unrated=unrated,
+    )
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    """The headline figures for the whole plan, or one priority, on a day."""
+
+    on: dt.date
+    total: int
+    due: int
+    overdue: int
+    rag: RagFigures
+
+    @property
+    def due_share(self) -> int:
+        return percent_of(self.due, self.total)
+
+
+def plan_figures(actions: Mapping[str, ActionState], on: dt.date) -> PlanFigures:
+    """Figures as the report counts them: RAG shares are of the actions due by ``on``."""
+    due = [action for action in actions.values() if is_due_by(action, on)]
+    return PlanFigures(
+        on=on,
+        total=len(actions),
+        due=len(due),
+        overdue=sum(1 for action in actions.values() if is_overdue(action, on)),
+        rag=rag_figures(due),
+    )

@@ -1,0 +1,80 @@
+"""The plan's rules: who may change what, when an action is due or overdue, note limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from plan.model import ActionState, Rag
+from plan.parsing import InputError
+
+NOTE_LIMIT = 2000
+
+
+def is_due_by(action: ActionState, day: dt.date) -> bool:
+    """"Actions due by D" counts those whose due date is on or before D."""
+    return action.due_date is not None and action.due_date <= day
+
+
+def is_overdue(action: ActionState, today: dt.date) -> bool:
+    """Past its due date and not complete."""
+    return (
+        action.due_date is not None and action.due_date < today and action.rag is not Rag.COMPLETE
+    )
+
+
+def days_overdue(action: ActionState, today: dt.date) -> int:
+    if not is_overdue(action, today) or action.due_date is None:
+        return 0
+    return (today - action.due_date).days
+
+
+def check_note(rag: Rag, note: str) -> str:
+    """The reason given with a RAG update, checked: Red and Amber need one; 2,000 at most."""
+    note = note.strip()
+    if rag.needs_reason and not note:
+        raise InputError(f"{rag.label} needs a reason: say what is off track and what is being done.")
+    if len(note) > NOTE_LIMIT:
+        raise InputError(
+            f"The note is {len(note):,} characters; the limit is {NOTE_LIMIT:,}. Please shorten it."
+        )
+    return note
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, as the plan knows them: their person id (if known) and admin flag."""
+
+    person_id: int | None
+    is_admin: bool = False
+
+
+def may_update(caller: Caller, action: ActionState, lead_id: int | None) -> bool:
+    """Owners and delegates update their actions; the priority lead and admins may too."""
+    if caller.is_admin:
+        return True
+    if caller.person_id is None:
+        return False
+    return caller.person_id in {action.owner_id, lead_id, *action.record.delegate_ids}
+
+
+def may_replan(caller: Caller, lead_id: int | None) -> bool:
+    """Only the priority lead and admins reschedule or reassign."""
+    return caller.is_admin or (caller.person_id is not None and caller.person_id == lead_id)
+
+
+def nearest_refs(ref: str, known: Collection[str], limit: int = 3) -> list[str]:
+    """The refs most like one that was mistyped, to suggest in the reply."""
+    return difflib.get_close_matches(ref, list(known), n=limit, cutoff=0.5)
+
+
+def sort_by_ref(actions: Iterable[ActionState]) -> list[ActionState]:
+    """Plan order: 2.10 after 2.9, not after 2.1."""
+    return sorted(actions, key=lambda action: ref_key(action.ref))
+
+
+def ref_key(ref: str) -> tuple[tuple[int, str], ...]:
+    parts = ref.split(".")
+    return tuple((int(p), "") if p.isdigit() else (10**9, p) for p in parts)

@@ -1,0 +1,164 @@
+"""The plan's use cases: import a tracker, update RAG, reschedule, reassign.
+
+Each takes a :class:`~plan.ports.PlanStore` and an explicit ``now`` so that Slack handlers, the
+command line and tests drive the same code. A refused or invalid request raises
+:class:`~plan.parsing.InputError` before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from plan.clock import end_of_day, start_of_day
+from plan.importing import ImportChanges, plan_import
+from plan.model import ActionState, Event, EventKind, Person, PlanView, Rag, Source
+from plan.parsing import InputError, parse_ref
+from plan.ports import PlanStore
+from plan.rules import Caller, check_note, may_replan, may_update, nearest_refs
+from plan.sheet import SheetRow
+
+
+class Refused(InputError):
+    """The caller may not make this change; the message says who may."""
+
+
+class UnknownRef(InputError):
+    def __init__(self, ref: str, suggestions: Sequence[str]) -> None:
+        hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"There is no action {ref}.{hint}")
+        self.suggestions = list(suggestions)
+
+
+def find_action(view: PlanView, ref_text: str) -> ActionState:
+    ref = parse_ref(ref_text)
+    action = view.actions.get(ref)
+    if action is None:
+        raise UnknownRef(ref, nearest_refs(ref, view.actions))
+    return action
+
+
+def import_sheet(
+    store: PlanStore,
+    team_id: str,
+    rows: Sequence[SheetRow],
+    *,
+    now: dt.datetime,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+) -> ImportChanges:
+    """Import checked rows; RAG values count from the start of ``as_of`` (default: now)."""
+    plan_id = store.plan_id(team_id)
+    effective_at = start_of_day(as_of) if as_of else now
+    changes = plan_import(rows, store.load(plan_id, as_at=end_of_day(as_of) if as_of else None))
+    if dry_run:
+        return changes
+    person_ids = store.ensure_people(plan_id, changes.people)
+    store.save_priorities(plan_id, changes.priorities, person_ids)
+    action_ids = store.save_actions(plan_id, changes.actions, person_ids)
+
+    def event(ref: str, kind: EventKind, **fields: object) -> Event:
+        return Event(
+            action_id=action_ids[ref],
+            kind=kind,
+            effective_at=effective_at,
+            recorded_at=now,
+            source=Source.IMPORT,
+            **fields,  # type: ignore[arg-type]
+        )
+
+    events = [
+        *(event(ref, EventKind.CREATED, owner_id=person_ids[owner], due_date=due)
+          for ref, (owner, due) in changes.new.items()),
+        *(event(ref, EventKind.OWNER, owner_id=person_ids[owner])
+          for ref, owner in changes.owners.items()),
+        *(event(ref, EventKind.DUE, due_date=due, note="Due date changed by import")
+          for ref, due in changes.due_dates.items()),
+        *(event(ref, EventKind.RAG, rag=rag, note=note or None)
+          for ref, (rag, note) in changes.rags.items()),
+    ]
+    store.add_events(plan_id, events)
+    store.commit()
+    return changes
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a Slack or CLI user asked to change, before it is checked."""
+
+    plan_id: int
+    caller: Caller
+    ref: str
+    now: dt.datetime
+    source: Source = Source.SLACK
+
+
+def update_rag(store: PlanStore, change: Change, rag: Rag, note: str) -> ActionState:
+    view = store.load(change.plan_id)
+    action = find_action(view, change.ref)
+    lead = view.priorities.get(action.priority)
+    if not may_update(change.caller, action, lead.lead_id if lead else None):
+        raise Refused(
+            f"Only the owner of {action.ref}, a delegate, the priority lead or an admin can update it."
+        )
+    note = check_note(rag, note)
+    return _record(store, change, action, EventKind.RAG, rag=rag, note=note or None)
+
+
+def reschedule(store: PlanStore, change: Change, due: dt.date, reason: str) -> ActionState:
+    view = store.load(change.plan_id)
+    action = find_action(view, change.ref)
+    _check_may_replan(view, change.caller, action)
+    if not reason.strip():
+        raise InputError("Say why the due date is changing: committees ask.")
+    if due == action.due_date:
+        raise InputError(f"{action.ref} is already due on that date.")
+    return _record(store, change, action, EventKind.DUE, due_date=due, note=check_note(Rag.GREEN, reason))
+
+
+def reassign(store: PlanStore, change: Change, new_owner: Person) -> ActionState:
+    view = store.load(change.plan_id)
+    action = find_action(view, change.ref)
+    _check_may_replan(view, change.caller, action)
+    if action.owner_id == new_owner.id:
+        raise InputError(f"{action.ref} is already owned by {new_owner.name}.")
+    return _record(store, change, action, EventKind.OWNER, owner_id=new_owner.id)
+
+
+def _check_may_replan(view: PlanView, caller: Caller, action: ActionState) -> None:
+    lead = view.priorities.get(action.priority)
+    if not may_replan(caller, lead.lead_id if lead else None):
+        raise Refused(
+            f"Only the lead of priority {action.priority} or an admin can reschedule or reassign "
+            f"{action.ref}."
+        )
+
+
+def _record(
+    store: PlanStore,
+    change: Change,
+    action: ActionState,
+    kind: EventKind,
+    *,
+    rag: Rag | None = None,
+    due_date: dt.date | None = None,
+    owner_id: int | None = None,
+    note: str | None = None,
+) -> ActionState:
+    """Append one event for ``action`` and return the action as it now stands."""
+    event = Event(
+        action_id=action.record.id,
+        kind=kind,
+        effective_at=change.now,
+        recorded_at=change.now,
+        source=change.source,
+        rag=rag,
+        due_date=due_date,
+        owner_id=owner_id,
+        note=note,
+        actor_id=change.caller.person_id,
+    )
+    store.add_events(change.plan_id, [event])
+    store.commit()
+    return store.load(change.plan_id).actions[action.ref]
