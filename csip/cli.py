@@ -16,7 +16,7 @@ from pathlib import Path
 from csip.settings import Settings
 from csip.spreadsheets import read_grid, write_grid
 from plan.clock import utc_now
-from plan.parsing import InputError, parse_date
+from plan.parsing import InputError
 from plan.service import import_sheet
 from plan.sheet import export_grid, read_sheet
 from storage.database import connect, migrate
@@ -89,7 +89,12 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     open_store = open_database(settings)
     with open_store() as store:
         changes = import_sheet(
-            store, settings.team_id, sheet.rows, now=utc_now(), as_of=args.as_of, dry_run=args.dry_run
+            store,
+            settings.team_id,
+            sheet.rows,
+            now=utc_now(),
+            as_of=args.as_of,
+            dry_run=args.dry_run,
         )
     heading = "would change (dry run, nothing written)" if args.dry_run else "imported"
     print(f"{args.path.name}: {len(sheet.rows)} actions read; {heading}:")

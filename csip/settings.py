@@ -11,7 +11,7 @@ DEFAULT_TEAM = "default"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CSIP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CSIP_", extra="ignore", populate_by_name=True)
 
     database_url: str = "sqlite:///csip.db"
     # Slack user ids allowed to reschedule and reassign any action: "U01ABC,U02DEF".

@@ -90,6 +90,4 @@ def _write_csv(path: Path, grid: Sequence[Sequence[Cell]]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         for row in grid:
-            writer.writerow(
-                [f"{cell:%d/%m/%Y}" if isinstance(cell, dt.date) else cell for cell in row]
-            )
+            writer.writerow([f"{cell:%d/%m/%Y}" if isinstance(cell, dt.date) else cell for cell in row])

@@ -36,7 +36,8 @@ VERBS = ["Review", "Embed", "Audit", "Publish", "Train staff on", "Agree", "Moni
 OBJECTS = ["the threshold document", "supervision practice", "care plans", "the missing protocol",
            "return home interviews", "the pathway plan template", "case transfer guidance",
            "the quality assurance framework", "the placement sufficiency strategy",
-           "the recruitment campaign", "the court work tracker", "the CIN panel terms of reference"]  # fmt: skip
+           "the recruitment campaign", "the court work tracker",
+           "the CIN panel terms of reference"]  # fmt: skip
 HEADER = ["Ref", "Priority", "Priority title", "Lead", "Recommendation", "Action", "Owner",
           "Due date", "RAG", "Note"]  # fmt: skip
 

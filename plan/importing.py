@@ -70,9 +70,7 @@ def plan_import(rows: Sequence[SheetRow], current: PlanView) -> ImportChanges:
     return changes
 
 
-def _diff_row(
-    row: SheetRow, current: PlanView, person_key: dict[int, str], changes: ImportChanges
-) -> None:
+def _diff_row(row: SheetRow, current: PlanView, person_key: dict[int, str], changes: ImportChanges) -> None:
     action = current.actions.get(row.ref)
     changed = False
     if action is None:

@@ -70,9 +70,7 @@ def parse_date(text: str) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise InputError(
-            f"'{text.strip()}' is not a real date (dates are day first: dd/mm/yyyy)."
-        ) from None
+        raise InputError(f"'{text.strip()}' is not a real date (dates are day first: dd/mm/yyyy).") from None
 
 
 _REF = re.compile(r"^[A-Za-z]?\d+(\.\d+)*[a-z]?$")

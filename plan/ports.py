@@ -19,6 +19,10 @@ class PlanStore(Protocol):
         """The plan of a Slack workspace, created empty the first time it is asked for."""
         ...
 
+    def find_plan_id(self, team_id: str) -> int | None:
+        """The plan of a Slack workspace, if it has one."""
+        ...
+
     def load(self, plan_id: int, as_at: dt.datetime | None = None) -> PlanView:
         """The whole plan folded from its history up to ``as_at`` (UTC), in a fixed few queries."""
         ...
@@ -43,9 +47,7 @@ class PlanStore(Protocol):
 
     def person_by_email(self, plan_id: int, email: str) -> Person | None: ...
 
-    def save_person(
-        self, plan_id: int, name: str, email: str | None, slack_user_id: str | None
-    ) -> Person:
+    def save_person(self, plan_id: int, name: str, email: str | None, slack_user_id: str | None) -> Person:
         """Add a person, or fill in the Slack id and name of the one with that e-mail."""
         ...
 

@@ -14,15 +14,13 @@ NOTE_LIMIT = 2000
 
 
 def is_due_by(action: ActionState, day: dt.date) -> bool:
-    """"Actions due by D" counts those whose due date is on or before D."""
+    """ "Actions due by D" counts those whose due date is on or before D."""
     return action.due_date is not None and action.due_date <= day
 
 
 def is_overdue(action: ActionState, today: dt.date) -> bool:
     """Past its due date and not complete."""
-    return (
-        action.due_date is not None and action.due_date < today and action.rag is not Rag.COMPLETE
-    )
+    return action.due_date is not None and action.due_date < today and action.rag is not Rag.COMPLETE
 
 
 def days_overdue(action: ActionState, today: dt.date) -> int:
@@ -31,13 +29,17 @@ def days_overdue(action: ActionState, today: dt.date) -> int:
     return (today - action.due_date).days
 
 
+class NoteProblem(InputError):
+    """The reason is missing or too long (the modal shows it against the reason box)."""
+
+
 def check_note(rag: Rag, note: str) -> str:
     """The reason given with a RAG update, checked: Red and Amber need one; 2,000 at most."""
     note = note.strip()
     if rag.needs_reason and not note:
-        raise InputError(f"{rag.label} needs a reason: say what is off track and what is being done.")
+        raise NoteProblem(f"{rag.label} needs a reason: say what is off track and what is being done.")
     if len(note) > NOTE_LIMIT:
-        raise InputError(
+        raise NoteProblem(
             f"The note is {len(note):,} characters; the limit is {NOTE_LIMIT:,}. Please shorten it."
         )
     return note

@@ -8,7 +8,7 @@ command line and tests drive the same code. A refused or invalid request raises
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from plan.clock import end_of_day, start_of_day
@@ -69,14 +69,16 @@ def import_sheet(
         )
 
     events = [
-        *(event(ref, EventKind.CREATED, owner_id=person_ids[owner], due_date=due)
-          for ref, (owner, due) in changes.new.items()),
-        *(event(ref, EventKind.OWNER, owner_id=person_ids[owner])
-          for ref, owner in changes.owners.items()),
-        *(event(ref, EventKind.DUE, due_date=due, note="Due date changed by import")
-          for ref, due in changes.due_dates.items()),
-        *(event(ref, EventKind.RAG, rag=rag, note=note or None)
-          for ref, (rag, note) in changes.rags.items()),
+        *(
+            event(ref, EventKind.CREATED, owner_id=person_ids[owner], due_date=due)
+            for ref, (owner, due) in changes.new.items()
+        ),
+        *(event(ref, EventKind.OWNER, owner_id=person_ids[owner]) for ref, owner in changes.owners.items()),
+        *(
+            event(ref, EventKind.DUE, due_date=due, note="Due date changed by import")
+            for ref, due in changes.due_dates.items()
+        ),
+        *(event(ref, EventKind.RAG, rag=rag, note=note or None) for ref, (rag, note) in changes.rags.items()),
     ]
     store.add_events(plan_id, events)
     store.commit()
@@ -94,7 +96,7 @@ class Change:
     source: Source = Source.SLACK
 
 
-def update_rag(store: PlanStore, change: Change, rag: Rag, note: str) -> ActionState:
+def update_rag(store: PlanStore, change: Change, rag: Rag, note: str) -> PlanView:
     view = store.load(change.plan_id)
     action = find_action(view, change.ref)
     lead = view.priorities.get(action.priority)
@@ -106,7 +108,7 @@ def update_rag(store: PlanStore, change: Change, rag: Rag, note: str) -> ActionS
     return _record(store, change, action, EventKind.RAG, rag=rag, note=note or None)
 
 
-def reschedule(store: PlanStore, change: Change, due: dt.date, reason: str) -> ActionState:
+def reschedule(store: PlanStore, change: Change, due: dt.date, reason: str) -> PlanView:
     view = store.load(change.plan_id)
     action = find_action(view, change.ref)
     _check_may_replan(view, change.caller, action)
@@ -117,10 +119,12 @@ def reschedule(store: PlanStore, change: Change, due: dt.date, reason: str) -> A
     return _record(store, change, action, EventKind.DUE, due_date=due, note=check_note(Rag.GREEN, reason))
 
 
-def reassign(store: PlanStore, change: Change, new_owner: Person) -> ActionState:
+def reassign(store: PlanStore, change: Change, find_owner: Callable[[], Person]) -> PlanView:
+    """``find_owner`` is asked only once the caller is known to be allowed to reassign."""
     view = store.load(change.plan_id)
     action = find_action(view, change.ref)
     _check_may_replan(view, change.caller, action)
+    new_owner = find_owner()
     if action.owner_id == new_owner.id:
         raise InputError(f"{action.ref} is already owned by {new_owner.name}.")
     return _record(store, change, action, EventKind.OWNER, owner_id=new_owner.id)
@@ -145,8 +149,8 @@ def _record(
     due_date: dt.date | None = None,
     owner_id: int | None = None,
     note: str | None = None,
-) -> ActionState:
-    """Append one event for ``action`` and return the action as it now stands."""
+) -> PlanView:
+    """Append one event for ``action`` and return the plan as it now stands."""
     event = Event(
         action_id=action.record.id,
         kind=kind,
@@ -161,4 +165,4 @@ def _record(
     )
     store.add_events(change.plan_id, [event])
     store.commit()
-    return store.load(change.plan_id).actions[action.ref]
+    return store.load(change.plan_id)

@@ -168,7 +168,11 @@ class _RowReader:
         ref = field_("ref", _required(parse_ref, "the ref is missing."))
         if ref is not None and ref in self.seen_refs:
             problems.append(
-                RowProblem(row_number, self._label("ref"), f"ref {ref} is already on row {self.seen_refs[ref]}.")
+                RowProblem(
+                    row_number,
+                    self._label("ref"),
+                    f"ref {ref} is already on row {self.seen_refs[ref]}.",
+                )
             )
         priority = field_("priority", _priority) if "priority" in self.columns else None
         if priority is None and ref is not None and "priority" not in self.columns:
@@ -313,6 +317,7 @@ EXPORT_HEADER = (
 
 def export_grid(view: PlanView) -> list[list[Cell]]:
     """The plan as a tracker, in plan order; importing it again changes nothing."""
+
     def key(person_id: int | None) -> str:
         person = view.person(person_id)
         return person.key if person else ""

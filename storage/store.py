@@ -34,8 +34,11 @@ class SqlPlanStore:
 
     # --- reading ------------------------------------------------------------------------
 
+    def find_plan_id(self, team_id: str) -> int | None:
+        return self.session.scalar(select(PlanRow.id).where(PlanRow.team_id == team_id))
+
     def plan_id(self, team_id: str) -> int:
-        found = self.session.scalar(select(PlanRow.id).where(PlanRow.team_id == team_id))
+        found = self.find_plan_id(team_id)
         if found is not None:
             return found
         row = PlanRow(team_id=team_id, created_at=utc_now())
@@ -84,7 +87,9 @@ class SqlPlanStore:
         if as_at is not None:
             query = query.where(EventRow.effective_at <= as_at)
         by_action: dict[int, list[Event]] = defaultdict(list)
-        for row in self.session.scalars(query.order_by(EventRow.effective_at, EventRow.recorded_at, EventRow.id)):
+        for row in self.session.scalars(
+            query.order_by(EventRow.effective_at, EventRow.recorded_at, EventRow.id)
+        ):
             by_action[row.action_id].append(_event(row))
         return by_action
 
@@ -120,9 +125,7 @@ class SqlPlanStore:
         ids.update({row.email or row.slack_user_id or "": row.id for row in new_rows})
         return ids
 
-    def save_person(
-        self, plan_id: int, name: str, email: str | None, slack_user_id: str | None
-    ) -> Person:
+    def save_person(self, plan_id: int, name: str, email: str | None, slack_user_id: str | None) -> Person:
         row = None
         if email:
             email = email.lower()

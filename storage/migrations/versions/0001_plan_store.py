@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -79,21 +78,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["action_id"], ["actions.id"], name=op.f("fk_action_events_action_id_actions")
         ),
-        sa.ForeignKeyConstraint(
-            ["actor_id"], ["people.id"], name=op.f("fk_action_events_actor_id_people")
-        ),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], ["people.id"], name=op.f("fk_action_events_owner_id_people")
-        ),
-        sa.ForeignKeyConstraint(
-            ["plan_id"], ["plans.id"], name=op.f("fk_action_events_plan_id_plans")
-        ),
+        sa.ForeignKeyConstraint(["actor_id"], ["people.id"], name=op.f("fk_action_events_actor_id_people")),
+        sa.ForeignKeyConstraint(["owner_id"], ["people.id"], name=op.f("fk_action_events_owner_id_people")),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_action_events_plan_id_plans")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_action_events")),
     )
     with op.batch_alter_table("action_events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_action_events_plan_effective", ["plan_id", "effective_at"], unique=False
-        )
+        batch_op.create_index("ix_action_events_plan_effective", ["plan_id", "effective_at"], unique=False)
 
     op.create_table(
         "priorities",
@@ -102,12 +93,8 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["lead_id"], ["people.id"], name=op.f("fk_priorities_lead_id_people")
-        ),
-        sa.ForeignKeyConstraint(
-            ["plan_id"], ["plans.id"], name=op.f("fk_priorities_plan_id_plans")
-        ),
+        sa.ForeignKeyConstraint(["lead_id"], ["people.id"], name=op.f("fk_priorities_lead_id_people")),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_priorities_plan_id_plans")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_priorities")),
         sa.UniqueConstraint("plan_id", "number", name="uq_priorities_plan_number"),
     )

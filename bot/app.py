@@ -1,0 +1,43 @@
+"""Build the Bolt app from settings. There is no module-level app: tests build their own."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import views
+from bot.directory import SlackDirectory
+from bot.handlers import Handlers
+from bot.slack_client import make_client
+from csip.settings import Settings
+from plan.clock import Clock, utc_now
+from plan.parsing import InputError
+from storage.store import StoreFactory
+
+
+def build_app(
+    settings: Settings,
+    open_store: StoreFactory,
+    *,
+    client: WebClient | None = None,
+    clock: Clock = utc_now,
+    socket_mode: bool = False,
+) -> App:
+    """The Slack app; over HTTP every request's signature is checked against the signing secret."""
+    if not settings.slack_bot_token:
+        raise InputError("SLACK_BOT_TOKEN is not set: see 'Create the Slack app' in the README.")
+    if not socket_mode and not settings.slack_signing_secret:
+        raise InputError("SLACK_SIGNING_SECRET is not set: see 'Create the Slack app' in the README.")
+    client = client or make_client(settings)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not socket_mode,
+    )
+    handlers = Handlers(settings, open_store, SlackDirectory(client), clock)
+    app.command(re.compile(r"^/csip"))(handlers.on_csip)
+    app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)
+    app.view(views.UPDATE_MODAL)(handlers.on_update_submitted)
+    return app

@@ -1,0 +1,128 @@
+"""Reading `/csip …` command text into a request the handlers can act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from plan.model import Rag
+from plan.parsing import InputError, parse_date, parse_rag, parse_ref
+
+USAGE = {
+    "update": "/csip update <ref> <red|amber|green|complete> <note>",
+    "show": "/csip show <ref>",
+    "due": "/csip due <ref> <dd/mm/yyyy> <reason>",
+    "assign": "/csip assign <ref> @someone",
+    "summary": "/csip summary [priority]",
+}
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class Help:
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class OpenUpdateModal:
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateRag:
+    ref: str
+    rag: Rag
+    note: str
+
+
+@dataclass(frozen=True)
+class Show:
+    ref: str
+
+
+@dataclass(frozen=True)
+class Mine:
+    pass
+
+
+@dataclass(frozen=True)
+class Overdue:
+    pass
+
+
+@dataclass(frozen=True)
+class Summary:
+    priority: int | None = None
+
+
+@dataclass(frozen=True)
+class Reschedule:
+    ref: str
+    due: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reassign:
+    ref: str
+    user_id: str
+
+
+Command = Help | OpenUpdateModal | UpdateRag | Show | Mine | Overdue | Summary | Reschedule | Reassign
+
+
+def parse_command(text: str) -> Command:
+    """Parse the text after `/csip`; a malformed command raises InputError with its usage."""
+    words = text.split()
+    if not words:
+        return Help()
+    verb, args = words[0].lower(), words[1:]
+    if verb == "help":
+        return Help()
+    if verb == "update":
+        if len(args) < 2:
+            return OpenUpdateModal(parse_ref(args[0]) if args else None)
+        return UpdateRag(parse_ref(args[0]), parse_rag(args[1]), _after(text, 3))
+    if verb == "show":
+        _need(args, 1, "show")
+        return Show(parse_ref(args[0]))
+    if verb == "mine":
+        return Mine()
+    if verb == "overdue":
+        return Overdue()
+    if verb == "summary":
+        return Summary(_priority(args[0]) if args else None)
+    if verb == "due":
+        _need(args, 2, "due")
+        return Reschedule(parse_ref(args[0]), parse_date(args[1]), _after(text, 3))
+    if verb == "assign":
+        _need(args, 2, "assign")
+        return Reassign(parse_ref(args[0]), _mention(args[1]))
+    return Help(problem=f"I don't know the command '{verb}'.")
+
+
+def _after(text: str, words: int) -> str:
+    """The text after the first ``words`` words, with its own spacing and line breaks kept."""
+    parts = text.strip().split(maxsplit=words)
+    return parts[words].strip() if len(parts) > words else ""
+
+
+def _need(args: list[str], count: int, verb: str) -> None:
+    if len(args) < count:
+        raise InputError(f"Usage: {USAGE[verb]}")
+
+
+def _priority(text: str) -> int:
+    if not text.isdigit():
+        raise InputError(f"'{text}' is not a priority number. Usage: {USAGE['summary']}")
+    return int(text)
+
+
+def _mention(text: str) -> str:
+    match = _MENTION.match(text)
+    if not match:
+        raise InputError(
+            f"Mention the new owner with @ so that Slack sends who they are. Usage: {USAGE['assign']}"
+        )
+    return match.group(1)

@@ -1,0 +1,220 @@
+"""What each `/csip` command, button and modal does: parse, call the plan, reply.
+
+Listeners ack first and work after, so Slack always hears back within its 3 seconds. The one
+exception is the modal's submission: its errors must go back in the ack itself, and the work
+before it is one short database transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot import commands as cmd
+from bot import views
+from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
+from csip.settings import Settings
+from plan.clock import Clock, london_date
+from plan.figures import plan_figures
+from plan.model import ActionState, Person, PlanView, Rag
+from plan.parsing import InputError
+from plan.ports import PlanStore
+from plan.rules import Caller, NoteProblem, is_overdue
+from plan.service import Change, find_action, reassign, reschedule, update_rag
+from storage.store import StoreFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Handlers:
+    settings: Settings
+    open_store: StoreFactory
+    directory: SlackDirectory
+    clock: Clock
+
+    # --- listeners ----------------------------------------------------------------------
+
+    def on_csip(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        self._replying(respond, lambda: self._answer_command(command, respond, client))
+
+    def on_open_update_button(
+        self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        ref = body["actions"][0].get("value")
+        self._replying(
+            respond,
+            lambda: self._open_modal(
+                client,
+                body["trigger_id"],
+                body["user"]["id"],
+                _team(body),
+                ref,
+                body.get("response_url"),
+            ),
+        )
+
+    def on_update_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view["state"]["values"]
+        ref = values[views.MODAL_ACTION][views.MODAL_ACTION]["selected_option"]["value"]
+        rag = Rag(values[views.MODAL_RAG][views.MODAL_RAG]["selected_option"]["value"])
+        note = values[views.MODAL_NOTE][views.MODAL_NOTE].get("value") or ""
+        try:
+            reply = self._update(body["user"]["id"], _team(body), cmd.UpdateRag(ref, rag, note))
+        except InputError as error:
+            block = views.MODAL_NOTE if isinstance(error, NoteProblem) else views.MODAL_ACTION
+            ack(response_action="errors", errors={block: str(error)})
+            return
+        ack()
+        context = views.ModalContext.load(view.get("private_metadata", ""))
+        if context.response_url:
+            WebhookClient(context.response_url).send(
+                text=reply.text, blocks=reply.blocks, response_type="ephemeral"
+            )
+
+    # --- the work -----------------------------------------------------------------------
+
+    def _replying(self, respond: Respond, work: Callable[[], views.Reply | None]) -> None:
+        """Run ``work`` and send its reply; every failure still gets an answer."""
+        try:
+            reply = work()
+        except InputError as error:
+            reply = views.error_reply(str(error))
+        except Exception:
+            log.exception("a csip request failed")
+            reply = views.error_reply("Something went wrong on csip's side. Please try again.")
+        if reply is not None:
+            respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+
+    def _answer_command(
+        self, command: dict[str, Any], respond: Respond, client: WebClient
+    ) -> views.Reply | None:
+        parsed = cmd.parse_command(command.get("text", ""))
+        user_id, team_id = command["user_id"], command.get("team_id", "")
+        if isinstance(parsed, cmd.OpenUpdateModal):
+            return self._open_modal(
+                client,
+                command["trigger_id"],
+                user_id,
+                team_id,
+                parsed.ref,
+                command.get("response_url"),
+            )
+        if isinstance(parsed, cmd.UpdateRag | cmd.Reschedule | cmd.Reassign):
+            return self._update(user_id, team_id, parsed)
+        return self._read(user_id, team_id, parsed)
+
+    def _read(self, user_id: str, team_id: str, parsed: cmd.Command) -> views.Reply:
+        today = london_date(self.clock())
+        with self.open_store() as store:
+            plan_id = self._plan_id(store, team_id)
+            plan = store.load(plan_id)
+            match parsed:
+                case cmd.Show(ref):
+                    action = find_action(plan, ref)
+                    plan = self._with_owner_resolved(store, plan, action)
+                    return views.action_card(action, plan, today)
+                case cmd.Mine():
+                    mine = self._actions_of(store, plan, user_id)
+                    return views.action_list("Your actions", mine, plan, today)
+                case cmd.Overdue():
+                    late = [a for a in plan.actions.values() if is_overdue(a, today)]
+                    return views.action_list("Overdue actions", late, plan, today)
+                case cmd.Summary(None):
+                    return views.summary_reply(plan_figures(plan.actions, today), "The plan")
+                case cmd.Summary(number) if number is not None:
+                    return self._priority_summary(plan, number, today)
+                case cmd.Help(problem):
+                    return views.help_reply(problem)
+        return views.help_reply()
+
+    def _update(self, user_id: str, team_id: str, parsed: cmd.Command) -> views.Reply:
+        now = self.clock()
+        with self.open_store() as store:
+            plan_id = self._plan_id(store, team_id)
+            person = identify(store, self.directory, plan_id, user_id)
+            caller = Caller(person.id if person else None, user_id in self.settings.admins)
+            match parsed:
+                case cmd.UpdateRag(ref, rag, note):
+                    plan = update_rag(store, Change(plan_id, caller, ref, now), rag, note)
+                    what = f"{ref} is now {rag.label}."
+                case cmd.Reschedule(ref, due, reason):
+                    plan = reschedule(store, Change(plan_id, caller, ref, now), due, reason)
+                    what = f"{ref} has a new due date."
+                case cmd.Reassign(ref, new_user):
+
+                    def new_owner() -> Person:
+                        owner = person_for_user(store, self.directory, plan_id, new_user)
+                        if owner is None:
+                            raise InputError("Slack could not tell me who that is. Please try again.")
+                        return owner
+
+                    plan = reassign(store, Change(plan_id, caller, ref, now), new_owner)
+                    what = f"{ref} now belongs to <@{new_user}>."
+                case _:
+                    raise InputError("That is not a change csip can make.")
+            action = plan.actions[find_action(plan, ref).ref]
+            return views.updated_reply(action, plan, london_date(now), what)
+
+    def _open_modal(
+        self,
+        client: WebClient,
+        trigger_id: str,
+        user_id: str,
+        team_id: str,
+        ref: str | None,
+        response_url: str | None,
+    ) -> views.Reply | None:
+        with self.open_store() as store:
+            plan = store.load(self._plan_id(store, team_id))
+            choices = self._actions_of(store, plan, user_id)
+        if ref is not None:
+            chosen = find_action(plan, ref)
+            choices = [chosen, *(a for a in choices if a.ref != chosen.ref)]
+        if not choices:
+            raise InputError("You have no actions in the plan. Try `/csip update <ref> <rag> <note>`.")
+        modal = views.update_modal(choices, ref, views.ModalContext(response_url))
+        client.views_open(trigger_id=trigger_id, view=modal)
+        return None
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _plan_id(self, store: PlanStore, team_id: str) -> int:
+        """The workspace's own plan if it has one, else the default plan."""
+        return store.find_plan_id(team_id) or store.plan_id(self.settings.team_id)
+
+    def _actions_of(self, store: PlanStore, plan: PlanView, user_id: str) -> list[ActionState]:
+        person = identify(store, self.directory, plan.plan_id, user_id)
+        if person is None:
+            raise InputError("I can't find you in the plan: your Slack e-mail is not an owner's.")
+        return [
+            action
+            for action in plan.actions.values()
+            if action.owner_id == person.id or person.id in action.record.delegate_ids
+        ]
+
+    def _with_owner_resolved(self, store: PlanStore, plan: PlanView, action: ActionState) -> PlanView:
+        owner = plan.person(action.owner_id)
+        if owner is None or owner.slack_user_id:
+            return plan
+        resolved = resolve_slack_id(store, self.directory, plan.plan_id, owner)
+        return PlanView(plan.plan_id, plan.priorities, {**plan.people, owner.id: resolved}, plan.actions)
+
+    def _priority_summary(self, plan: PlanView, number: int, today: Any) -> views.Reply:
+        priority = plan.priorities.get(number)
+        if priority is None:
+            raise InputError(f"There is no priority {number}; the plan has {len(plan.priorities)}.")
+        actions = {ref: a for ref, a in plan.actions.items() if a.priority == number}
+        return views.summary_reply(plan_figures(actions, today), f"Priority {number} {priority.title}")
+
+
+def _team(body: dict[str, Any]) -> str:
+    return str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id") or "")

@@ -1,0 +1,263 @@
+"""Block Kit builders for every reply and the update modal. No handler logic lives here.
+
+Built with slack_sdk's Block Kit models, which check Slack's limits when turned into dicts;
+long lists are packed into sections of at most 3,000 characters and at most 50 blocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.commands import USAGE
+from bot.mrkdwn import clip, escape
+from plan.figures import PlanFigures
+from plan.model import ActionState, PlanView, Rag
+from plan.parsing import uk_date
+from plan.rules import NOTE_LIMIT, days_overdue, is_overdue, sort_by_ref
+
+MAX_BLOCKS = 50
+SECTION_LIMIT = 3000
+OPEN_UPDATE_MODAL = "open_update_modal"
+UPDATE_MODAL = "update_rag_modal"
+
+_RAG_ICON = {
+    Rag.RED: ":red_circle:",
+    Rag.AMBER: ":large_orange_circle:",
+    Rag.GREEN: ":large_green_circle:",
+    Rag.COMPLETE: ":large_blue_circle:",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An ephemeral reply: fallback text for notifications, and the blocks."""
+
+    text: str
+    blocks: list[dict[str, object]]
+
+
+def _reply(text: str, blocks: Sequence[Block]) -> Reply:
+    return Reply(text=text, blocks=[block.to_dict() for block in blocks])
+
+
+def rag_badge(rag: Rag | None) -> str:
+    """Icon and word together, so the status never depends on seeing colour."""
+    return f"{_RAG_ICON[rag]} {rag.label}" if rag else ":white_circle: Not rated"
+
+
+def person_name(view: PlanView, person_id: int | None) -> str:
+    person = view.person(person_id)
+    if person is None:
+        return "nobody"
+    if person.slack_user_id:
+        return f"<@{person.slack_user_id}>"
+    return escape(person.name)
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_LIMIT))])
+
+
+def error_reply(message: str) -> Reply:
+    return _reply(message, [_section(f":warning: {escape(message)}")])
+
+
+def help_reply(problem: str = "") -> Reply:
+    lines = [
+        "*csip: the improvement plan in Slack*",
+        f"`{USAGE['update']}`: set RAG (Red and Amber need a reason)",
+        "`/csip update`: the same, in a form",
+        f"`{USAGE['show']}`: one action and its latest update",
+        "`/csip mine`: your actions",
+        "`/csip overdue`: actions past their due date and not complete",
+        f"`{USAGE['summary']}`: RAG totals, for the plan or one priority",
+        f"`{USAGE['due']}`: reschedule (priority leads and admins)",
+        f"`{USAGE['assign']}`: reassign (priority leads and admins)",
+    ]
+    blocks: list[Block] = []
+    if problem:
+        blocks.append(_section(f":warning: {escape(problem)}"))
+    blocks.append(_section("\n".join(lines)))
+    return _reply(problem or "csip help", blocks)
+
+
+def action_card(action: ActionState, view: PlanView, today: dt.date, title: str = "") -> Reply:
+    """One action: what it is, who owns it, when it is due, its RAG and latest reason."""
+    due = uk_date(action.due_date) if action.due_date else "no date"
+    if is_overdue(action, today):
+        due += f" ({days_overdue(action, today)} days overdue)"
+    priority = view.priorities.get(action.priority)
+    blocks: list[Block] = []
+    if title:
+        blocks.append(_section(title))
+    blocks.append(_section(f"*{escape(action.ref)}* {escape(action.record.description)}"))
+    blocks.append(
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=f"*Owner*\n{person_name(view, action.owner_id)}"),
+                MarkdownTextObject(text=f"*Due*\n{due}"),
+                MarkdownTextObject(text=f"*RAG*\n{rag_badge(action.rag)}"),
+                MarkdownTextObject(
+                    text=f"*Priority*\n{action.priority}"
+                    + (f" {escape(clip(priority.title, 200))}" if priority else "")
+                ),
+            ]
+        )
+    )
+    if action.rag_note:
+        blocks.append(_context(f"Latest reason: {escape(action.rag_note)}"))
+    if action.original_due_date and action.original_due_date != action.due_date:
+        blocks.append(_context(f"Originally due {uk_date(action.original_due_date)}"))
+    blocks.append(
+        ActionsBlock(
+            elements=[ButtonElement(text="Update RAG", action_id=OPEN_UPDATE_MODAL, value=action.ref)]
+        )
+    )
+    return _reply(f"{action.ref}: {rag_badge(action.rag)}", blocks)
+
+
+def action_list(title: str, actions: Sequence[ActionState], view: PlanView, today: dt.date) -> Reply:
+    """A list in plan order, packed into as few sections as fit, cut off with a count if long."""
+    if not actions:
+        return _reply(title, [_section(f"*{escape(title)}*\nNone.")])
+    lines = [_list_line(action, view, today) for action in sort_by_ref(actions)]
+    blocks: list[Block] = [HeaderBlock(text=clip(title, 150))]
+    chunk = ""
+    shown = 0
+    for line in lines:
+        if len(chunk) + len(line) + 1 > SECTION_LIMIT:
+            if len(blocks) >= MAX_BLOCKS - 2:
+                break
+            blocks.append(_section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+        shown += 1
+    blocks.append(_section(chunk))
+    if shown < len(lines):
+        blocks.append(_context(f"…and {len(lines) - shown} more not shown."))
+    return _reply(f"{title}: {len(actions)}", blocks)
+
+
+def _list_line(action: ActionState, view: PlanView, today: dt.date) -> str:
+    due = uk_date(action.due_date) if action.due_date else "no date"
+    late = days_overdue(action, today)
+    if late:
+        due += f", {late} days overdue"
+    return (
+        f"{_RAG_ICON.get(action.rag, ':white_circle:') if action.rag else ':white_circle:'} "
+        f"*{escape(action.ref)}* {escape(clip(action.record.description, 120))} · "
+        f"{person_name(view, action.owner_id)} · due {due}"
+    )
+
+
+def summary_reply(figures: PlanFigures, title: str) -> Reply:
+    rag = figures.rag
+    red, amber, green = rag.shares
+    lines = [
+        f"*{escape(title)}*, as at {uk_date(figures.on)}",
+        f"{figures.due} of {figures.total} actions due ({figures.due_share}%); {figures.overdue} overdue.",
+        f"Of the {rag.rated} due actions RAG rated: "
+        f"{_RAG_ICON[Rag.RED]} Red {rag.red} ({red}%) · "
+        f"{_RAG_ICON[Rag.AMBER]} Amber {rag.amber} ({amber}%) · "
+        f"{_RAG_ICON[Rag.GREEN]} Green {rag.green} ({green}%), of which {rag.complete} complete.",
+    ]
+    if rag.unrated:
+        lines.append(f"{rag.unrated} due actions are not yet RAG rated.")
+    return _reply(
+        f"{title}: Red {rag.red}, Amber {rag.amber}, Green {rag.green}",
+        [_section("\n".join(lines))],
+    )
+
+
+def updated_reply(action: ActionState, view: PlanView, today: dt.date, what: str) -> Reply:
+    return action_card(action, view, today, title=f":white_check_mark: {what}")
+
+
+# --- the update modal ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModalContext:
+    """Kept in the modal's private_metadata: where to send the confirmation afterwards."""
+
+    response_url: str | None
+
+    def dump(self) -> str:
+        return json.dumps({"response_url": self.response_url})
+
+    @classmethod
+    def load(cls, text: str) -> ModalContext:
+        data = json.loads(text or "{}")
+        return cls(response_url=data.get("response_url"))
+
+
+MODAL_ACTION, MODAL_RAG, MODAL_NOTE = "action", "rag", "note"
+MAX_OPTIONS = 100
+
+
+def update_modal(actions: Sequence[ActionState], chosen: str | None, context: ModalContext) -> View:
+    """Pick one of my actions, choose the RAG, write the reason."""
+    options = [
+        Option(value=action.ref, text=clip(f"{action.ref} {action.record.description}", 75))
+        for action in sort_by_ref(actions)[:MAX_OPTIONS]
+    ]
+    initial = next((option for option in options if option.value == chosen), None)
+    rag_options = [
+        Option(value=rag.value, text=rag.label) for rag in (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.COMPLETE)
+    ]
+    return View(
+        type="modal",
+        callback_id=UPDATE_MODAL,
+        title=PlainTextObject(text="Update an action"),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=context.dump(),
+        blocks=[
+            InputBlock(
+                block_id=MODAL_ACTION,
+                label="Action",
+                element=StaticSelectElement(
+                    action_id=MODAL_ACTION,
+                    options=options,
+                    initial_option=initial,
+                    placeholder="Choose one of your actions",
+                ),
+            ),
+            InputBlock(
+                block_id=MODAL_RAG,
+                label="RAG",
+                element=RadioButtonsElement(action_id=MODAL_RAG, options=rag_options),
+            ),
+            InputBlock(
+                block_id=MODAL_NOTE,
+                label="Reason",
+                optional=True,
+                hint="Red and Amber need a reason: what is off track and what is being done.",
+                element=PlainTextInputElement(action_id=MODAL_NOTE, multiline=True, max_length=NOTE_LIMIT),
+            ),
+        ],
+    )

@@ -1,0 +1,143 @@
+"""`/csip` over signed HTTP against the running app, with Slack played by the stand-in."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage.store import StoreFactory
+from tests.conftest import ALICE, BOB, CAROL, DAVE, ERIN
+from tests.signed import SlackHttp
+
+
+def text_of(reply: dict[str, Any]) -> str:
+    return json.dumps(reply["blocks"])
+
+
+def history(open_store: StoreFactory, ref: str) -> list[tuple[str, str | None, str | None]]:
+    with open_store() as store:
+        view = store.load(store.plan_id("default"))
+    action = view.actions[ref]
+    return [(action.rag.value if action.rag else "", action.rag_note, str(action.due_date))]
+
+
+def test_owner_updates_rag_with_a_reason(http: SlackHttp, small_plan: StoreFactory) -> None:
+    reply = http.reply_to(ALICE, "update 5.3 amber Contract signed; interviews start in October")
+    assert reply["response_type"] == "ephemeral"
+    assert "5.3 is now Amber" in text_of(reply)
+    assert history(small_plan, "5.3") == [
+        ("amber", "Contract signed; interviews start in October", "2017-08-31")
+    ]
+
+
+def test_green_and_complete_need_no_reason(http: SlackHttp, small_plan: StoreFactory) -> None:
+    http.reply_to(ALICE, "update 5.3 green")
+    assert history(small_plan, "5.3")[0][:2] == ("green", None)
+    http.reply_to(ALICE, "update 5.3 complete Evidence filed in the CSIGB pack", response="r2")
+    assert history(small_plan, "5.3")[0][:2] == ("complete", "Evidence filed in the CSIGB pack")
+
+
+def test_red_without_a_reason_is_refused(http: SlackHttp, small_plan: StoreFactory) -> None:
+    reply = http.reply_to(ALICE, "update 5.1 red")
+    assert "Red needs a reason" in text_of(reply)
+    assert history(small_plan, "5.1")[0][0] == "amber"
+
+
+def test_bad_rag_word_and_unknown_ref_change_nothing(http: SlackHttp, small_plan: StoreFactory) -> None:
+    reply = http.reply_to(ALICE, "update 5.3 purple because")
+    assert "'purple' is not a RAG status" in text_of(reply)
+    reply = http.reply_to(ALICE, "update 5.4 green", response="r2")
+    assert "There is no action 5.4" in text_of(reply)
+    assert "5.1" in text_of(reply) and "Did you mean" in text_of(reply)
+    assert history(small_plan, "5.3")[0][0] == "red"
+
+
+def test_a_stranger_cannot_update_someone_elses_action(http: SlackHttp, small_plan: StoreFactory) -> None:
+    reply = http.reply_to(DAVE, "update 5.3 green")
+    assert "Only the owner of 5.3" in text_of(reply)
+    reply = http.reply_to(BOB, "update 5.3 green", response="r2")  # in the plan, not the owner
+    assert "Only the owner of 5.3" in text_of(reply)
+    assert history(small_plan, "5.3")[0][0] == "red"
+
+
+def test_lead_and_admin_may_update(http: SlackHttp, small_plan: StoreFactory) -> None:
+    http.reply_to(CAROL, "update 5.3 amber Lead says at risk")
+    assert history(small_plan, "5.3")[0][0] == "amber"
+    http.reply_to(ERIN, "update 5.3 green", response="r2")
+    assert history(small_plan, "5.3")[0][0] == "green"
+
+
+def test_note_is_escaped_and_never_pings(http: SlackHttp) -> None:
+    reply = http.reply_to(ALICE, "update 5.3 red <!channel> see <@UBOB> & co")
+    blocks = text_of(reply)
+    assert "<!channel>" not in blocks and "<@UBOB>" not in blocks
+    assert "&lt;!channel&gt; see &lt;@UBOB&gt; &amp; co" in blocks
+
+
+def test_long_note_is_refused(http: SlackHttp, small_plan: StoreFactory) -> None:
+    reply = http.reply_to(ALICE, "update 5.3 red " + "x" * 2001)
+    assert "limit is 2,000" in text_of(reply)
+    assert history(small_plan, "5.3")[0][1] == "Provider contract delayed"
+
+
+def test_show_mine_overdue_summary_help(http: SlackHttp) -> None:
+    show = text_of(http.reply_to(ALICE, "show 5.3", response="show"))
+    assert "Return home interviews" in show and "31 August 2017" in show and "Red" in show
+    assert "<@UALICE>" in show  # owner's e-mail resolved to a Slack id for the mention
+    mine = text_of(http.reply_to(ALICE, "mine", response="mine"))
+    assert "5.1" in mine and "5.3" in mine and "5.2" not in mine
+    overdue = text_of(http.reply_to(BOB, "overdue", response="overdue"))
+    assert "5.1" in overdue and "5.3" in overdue and "2.1" not in overdue and "5.2" not in overdue
+    summary = text_of(http.reply_to(BOB, "summary", response="summary"))
+    assert "3 of 4 actions due (75%)" in summary
+    assert "Red 1 (34%)" in summary and "Amber 1 (33%)" in summary and "Green 1 (33%)" in summary
+    one = text_of(http.reply_to(BOB, "summary 5", response="summary5"))
+    assert "Priority 5 Children Looked After" in one and "2 of 3 actions due" in one
+    help_text = text_of(http.reply_to(BOB, "help", response="help"))
+    assert "/csip update" in help_text
+    unknown = text_of(http.reply_to(BOB, "frobnicate", response="unknown"))
+    assert "I don't know the command" in unknown
+
+
+def test_lead_reschedules_and_history_keeps_the_original(http: SlackHttp, small_plan: StoreFactory) -> None:
+    reply = http.reply_to(CAROL, "due 5.3 31/10/2017 Provider start date moved")
+    assert "31 October 2017" in text_of(reply) and "Originally due 31 August 2017" in text_of(reply)
+    with small_plan() as store:
+        action = store.load(store.plan_id("default")).actions["5.3"]
+    assert (action.original_due_date.isoformat(), action.due_date.isoformat()) == (  # type: ignore[union-attr]
+        "2017-08-31",
+        "2017-10-31",
+    )
+    assert action.times_rescheduled == 1
+
+
+def test_owner_cannot_reschedule_and_bad_dates_are_explained(
+    http: SlackHttp, small_plan: StoreFactory
+) -> None:
+    assert "Only the lead of priority 5" in text_of(http.reply_to(ALICE, "due 5.3 31/10/2017 later"))
+    mangled = text_of(http.reply_to(CAROL, "due 5.3 43039 later", response="r2"))
+    assert "Excel date serial number" in mangled
+    us_order = text_of(http.reply_to(CAROL, "due 5.3 10/31/2017 later", response="r3"))
+    assert "not a real date" in us_order
+    assert history(small_plan, "5.3")[0][2] == "2017-08-31"
+
+
+def test_admin_reassigns_to_a_mentioned_user(http: SlackHttp, small_plan: StoreFactory) -> None:
+    reply = http.reply_to(ERIN, "assign 5.3 <@UDAVE|dave>")
+    assert "now belongs to <@UDAVE>" in text_of(reply)
+    with small_plan() as store:
+        view = store.load(store.plan_id("default"))
+    owner = view.person(view.actions["5.3"].owner_id)
+    assert owner is not None and owner.email == "dave@elsewhere.example"
+    # the new owner may now update it; the old one may not
+    assert "5.3 is now Green" in text_of(http.reply_to(DAVE, "update 5.3 green", response="r2"))
+    assert "Only the owner" in text_of(http.reply_to(ALICE, "update 5.3 red no", response="r3"))
+
+
+def test_a_refused_reassign_adds_nobody(http: SlackHttp, small_plan: StoreFactory) -> None:
+    assert "Only the lead" in text_of(http.reply_to(ALICE, "assign 5.3 <@UDAVE>"))
+    with small_plan() as store:
+        assert store.person_by_slack_id(store.plan_id("default"), DAVE) is None
+    assert http.slack.calls_to("users.info") == [
+        c for c in http.slack.calls_to("users.info") if c.params["user"] == ALICE
+    ]
