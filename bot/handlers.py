@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot import commands as cmd
 from bot import views
@@ -76,9 +76,7 @@ class Handlers:
         ack()
         context = views.ModalContext.load(view.get("private_metadata", ""))
         if context.response_url:
-            WebhookClient(context.response_url).send(
-                text=reply.text, blocks=reply.blocks, response_type="ephemeral"
-            )
+            _send(WebhookClient(context.response_url).send, reply)
 
     # --- the work -----------------------------------------------------------------------
 
@@ -92,7 +90,7 @@ class Handlers:
             log.exception("a csip request failed")
             reply = views.error_reply("Something went wrong on csip's side. Please try again.")
         if reply is not None:
-            respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+            _send(respond, reply)
 
     def _answer_command(
         self, command: dict[str, Any], respond: Respond, client: WebClient
@@ -214,6 +212,14 @@ class Handlers:
             raise InputError(f"There is no priority {number}; the plan has {len(plan.priorities)}.")
         actions = {ref: a for ref, a in plan.actions.items() if a.priority == number}
         return views.summary_reply(plan_figures(actions, today), f"Priority {number} {priority.title}")
+
+
+def _send(send: Callable[..., WebhookResponse], reply: views.Reply) -> None:
+    """Post an ephemeral reply; if Slack refuses the blocks, say it again in plain text."""
+    result = send(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+    if result.status_code != 200:
+        log.warning("Slack refused a reply (HTTP %s); resending as plain text", result.status_code)
+        send(text=reply.text, response_type="ephemeral")
 
 
 def _team(body: dict[str, Any]) -> str:

@@ -37,6 +37,7 @@ from plan.rules import NOTE_LIMIT, days_overdue, is_overdue, sort_by_ref
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
+LIST_LIMIT = 40  # lines in one list reply: more is a wall of text on a phone
 OPEN_UPDATE_MODAL = "open_update_modal"
 UPDATE_MODAL = "update_rag_modal"
 
@@ -148,7 +149,7 @@ def action_list(title: str, actions: Sequence[ActionState], view: PlanView, toda
     blocks: list[Block] = [HeaderBlock(text=clip(title, 150))]
     chunk = ""
     shown = 0
-    for line in lines:
+    for line in lines[:LIST_LIMIT]:
         if len(chunk) + len(line) + 1 > SECTION_LIMIT:
             if len(blocks) >= MAX_BLOCKS - 2:
                 break

@@ -67,6 +67,7 @@ def plan_import(rows: Sequence[SheetRow], current: PlanView) -> ImportChanges:
         changes.people.update({row.owner, *row.delegates, *([row.lead] if row.lead else [])})
         _diff_row(row, current, person_key, changes)
     changes.priorities = _priorities(rows, current)
+    changes.people.update(spec.lead for spec in changes.priorities if spec.lead)
     return changes
 
 

@@ -26,7 +26,7 @@ class Call:
 
     @property
     def method(self) -> str:
-        return self.path.removeprefix("/api/")
+        return self.path.removeprefix("/api/").lstrip("/")
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ class SlackStandIn:
         with self._changed:
             self.calls.append(Call(path, params))
             self._changed.notify_all()
-        method = path.removeprefix("/api/")
+        method = path.removeprefix("/api/").lstrip("/")
         if self._scripted.get(method):
             return self._scripted[method].pop(0)
         problem = blocks_problem(params.get("blocks") or (params.get("view") or {}).get("blocks"))
