@@ -98,7 +98,7 @@ def read_sheet(grid: Sequence[Sequence[Cell]]) -> Sheet:
         names = ", ".join(COLUMNS[name][0] for name in missing)
         sheet.problems.append(RowProblem(header_index + 1, "", f"missing column(s): {names}."))
         return sheet
-    reader = _RowReader(columns)
+    reader = _RowReader(columns, grid[header_index])
     for index in range(header_index + 1, len(grid)):
         reader.read(index + 1, grid[index], sheet)
     _check_priorities_agree(sheet)
@@ -147,8 +147,9 @@ def column_letter(index: int) -> str:
 class _RowReader:
     """Checks one row at a time, remembering refs already seen to catch duplicates."""
 
-    def __init__(self, columns: dict[str, int]) -> None:
+    def __init__(self, columns: dict[str, int], header: Sequence[Cell]) -> None:
         self.columns = columns
+        self.header = header
         self.seen_refs: dict[str, int] = {}
 
     def read(self, row_number: int, row: Sequence[Cell], sheet: Sheet) -> None:
@@ -161,8 +162,7 @@ class _RowReader:
             try:
                 return parse(cell)
             except InputError as error:
-                label = f"{column_letter(self.columns[name])} ({COLUMNS[name][0].capitalize()})"
-                problems.append(RowProblem(row_number, label, str(error)))
+                problems.append(RowProblem(row_number, self._label(name), str(error)))
                 return None
 
         ref = field_("ref", _required(parse_ref, "the ref is missing."))
@@ -212,7 +212,9 @@ class _RowReader:
         return row[index] if index is not None and index < len(row) else None
 
     def _label(self, name: str) -> str:
-        return f"{column_letter(self.columns[name])} ({COLUMNS[name][0].capitalize()})"
+        """A column as the officer sees it: its letter and its own header, e.g. `H (Due date)`."""
+        index = self.columns[name]
+        return f"{column_letter(index)} ({_text(self.header[index])})"
 
 
 def _check_priorities_agree(sheet: Sheet) -> None:

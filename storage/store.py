@@ -10,8 +10,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, Row, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,7 +67,7 @@ class SqlPlanStore:
             .where(ActionRow.plan_id == plan_id)
         ):
             delegates[action_id].add(person_id)
-        events = self._events(plan_id, as_at)
+        events = self.events(plan_id, as_at)
         actions = {}
         for row in self.session.scalars(select(ActionRow).where(ActionRow.plan_id == plan_id)):
             record = ActionRecord(
@@ -82,14 +83,15 @@ class SqlPlanStore:
                 actions[row.ref] = state
         return PlanView(plan_id=plan_id, priorities=priorities, people=people, actions=actions)
 
-    def _events(self, plan_id: int, as_at: dt.datetime | None) -> dict[int, list[Event]]:
-        query = select(EventRow).where(EventRow.plan_id == plan_id)
+    def events(self, plan_id: int, as_at: dt.datetime | None) -> dict[int, list[Event]]:
+        """Every event of the plan in one query, as plain rows (ORM objects cost ~10x more)."""
+        table = EventRow.__table__
+        query = select(table).where(table.c.plan_id == plan_id)
         if as_at is not None:
-            query = query.where(EventRow.effective_at <= as_at)
+            query = query.where(table.c.effective_at <= as_at)
+        query = query.order_by(table.c.effective_at, table.c.recorded_at, table.c.id)
         by_action: dict[int, list[Event]] = defaultdict(list)
-        for row in self.session.scalars(
-            query.order_by(EventRow.effective_at, EventRow.recorded_at, EventRow.id)
-        ):
+        for row in self.session.execute(query):
             by_action[row.action_id].append(_event(row))
         return by_action
 
@@ -220,7 +222,7 @@ def _person(row: PersonRow) -> Person:
     return Person(id=row.id, name=row.name, email=row.email, slack_user_id=row.slack_user_id)
 
 
-def _event(row: EventRow) -> Event:
+def _event(row: Row[Any]) -> Event:
     return Event(
         id=row.id,
         action_id=row.action_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from storage.store import StoreFactory
@@ -141,3 +142,24 @@ def test_a_refused_reassign_adds_nobody(http: SlackHttp, small_plan: StoreFactor
     assert http.slack.calls_to("users.info") == [
         c for c in http.slack.calls_to("users.info") if c.params["user"] == ALICE
     ]
+
+
+def test_concurrent_updates_are_all_kept(http: SlackHttp, small_plan: StoreFactory) -> None:
+    """Two people updating the same action at once: both land in the history, none is lost."""
+    with ThreadPoolExecutor(2) as pool:
+        statuses = list(
+            pool.map(
+                lambda args: http.command(args[0], args[1], response=args[2])[0],
+                [(ALICE, "update 5.3 amber From Alice", "a"), (CAROL, "update 5.3 red From Carol", "c")],
+            )
+        )
+    assert statuses == [200, 200]
+    http.slack.wait_for_response("a")
+    http.slack.wait_for_response("c")
+    with small_plan() as store:
+        plan_id = store.plan_id("default")
+        view = store.load(plan_id)
+        notes = {
+            event.note for event in store.events(plan_id, None)[view.actions["5.3"].record.id] if event.note
+        }
+    assert {"From Alice", "From Carol"} <= notes

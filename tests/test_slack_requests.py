@@ -161,6 +161,7 @@ def test_modal_red_without_reason_shows_the_error_in_the_form(
 
 def test_modal_refuses_a_stranger_against_the_action(http: SlackHttp, small_plan: StoreFactory) -> None:
     status, body = submit(http, "UDAVE", modal_values("5.1", "green", None), "{}")
+    assert status == 200
     assert "Only the owner of 5.1" in json.loads(body)["errors"]["action"]
     assert rag_of(small_plan, "5.1") == "amber"
 

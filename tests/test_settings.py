@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+from csip.cli import main
+from csip.settings import Settings
+
+
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSIP_ADMINS", "U01, U02 ,")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
+    settings = Settings()
+    assert settings.admins == frozenset({"U01", "U02"})
+    assert settings.slack_bot_token == "xoxb-1"
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.database_url == "sqlite:///csip.db"
+
+
+def test_serve_without_slack_secrets_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CSIP_DATABASE_URL", f"sqlite:///{tmp_path}/csip.db")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["serve"]) == 2
+    assert "SLACK_BOT_TOKEN is not set" in capsys.readouterr().err
