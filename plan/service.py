@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from plan.clock import end_of_day, start_of_day
 from plan.importing import ImportChanges, plan_import
@@ -49,36 +50,36 @@ def import_sheet(
     dry_run: bool = False,
 ) -> ImportChanges:
     """Import checked rows; RAG values count from the start of ``as_of`` (default: now)."""
+    as_at = end_of_day(as_of) if as_of else None
+    if dry_run:  # compare without creating anything, not even the plan
+        existing = store.find_plan_id(team_id)
+        current = store.load(existing, as_at) if existing else PlanView(0, {}, {})
+        return plan_import(rows, current)
     plan_id = store.plan_id(team_id)
-    effective_at = start_of_day(as_of) if as_of else now
-    changes = plan_import(rows, store.load(plan_id, as_at=end_of_day(as_of) if as_of else None))
-    if dry_run:
-        return changes
+    changes = plan_import(rows, store.load(plan_id, as_at))
     person_ids = store.ensure_people(plan_id, changes.people)
     store.save_priorities(plan_id, changes.priorities, person_ids)
     action_ids = store.save_actions(plan_id, changes.actions, person_ids)
-
-    def event(ref: str, kind: EventKind, **fields: object) -> Event:
-        return Event(
-            action_id=action_ids[ref],
-            kind=kind,
-            effective_at=effective_at,
-            recorded_at=now,
-            source=Source.IMPORT,
-            **fields,  # type: ignore[arg-type]
-        )
-
+    stamp = partial(
+        Event, effective_at=start_of_day(as_of) if as_of else now, recorded_at=now, source=Source.IMPORT
+    )
     events = [
         *(
-            event(ref, EventKind.CREATED, owner_id=person_ids[owner], due_date=due)
+            stamp(action_ids[ref], EventKind.CREATED, owner_id=person_ids[owner], due_date=due)
             for ref, (owner, due) in changes.new.items()
         ),
-        *(event(ref, EventKind.OWNER, owner_id=person_ids[owner]) for ref, owner in changes.owners.items()),
         *(
-            event(ref, EventKind.DUE, due_date=due, note="Due date changed by import")
+            stamp(action_ids[ref], EventKind.OWNER, owner_id=person_ids[owner])
+            for ref, owner in changes.owners.items()
+        ),
+        *(
+            stamp(action_ids[ref], EventKind.DUE, due_date=due, note="Due date changed by import")
             for ref, due in changes.due_dates.items()
         ),
-        *(event(ref, EventKind.RAG, rag=rag, note=note or None) for ref, (rag, note) in changes.rags.items()),
+        *(
+            stamp(action_ids[ref], EventKind.RAG, rag=rag, note=note or None)
+            for ref, (rag, note) in changes.rags.items()
+        ),
     ]
     store.add_events(plan_id, events)
     store.commit()
