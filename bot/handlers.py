@@ -43,7 +43,7 @@ class Handlers:
 
     def on_csip(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        self._replying(respond, lambda: self._answer_command(command, respond, client))
+        self._replying(respond, lambda: self._answer_command(command, client))
 
     def on_open_update_button(
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
@@ -73,6 +73,10 @@ class Handlers:
             block = views.MODAL_NOTE if isinstance(error, NoteProblem) else views.MODAL_ACTION
             ack(response_action="errors", errors={block: str(error)})
             return
+        except Exception:
+            log.exception("saving the update form failed")
+            ack(response_action="errors", errors={views.MODAL_ACTION: "Something went wrong. Try again."})
+            return
         ack()
         context = views.ModalContext.load(view.get("private_metadata", ""))
         if context.response_url:
@@ -92,9 +96,7 @@ class Handlers:
         if reply is not None:
             _send(respond, reply)
 
-    def _answer_command(
-        self, command: dict[str, Any], respond: Respond, client: WebClient
-    ) -> views.Reply | None:
+    def _answer_command(self, command: dict[str, Any], client: WebClient) -> views.Reply | None:
         parsed = cmd.parse_command(command.get("text", ""))
         user_id, team_id = command["user_id"], command.get("team_id", "")
         if isinstance(parsed, cmd.OpenUpdateModal):
