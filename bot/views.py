@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -28,6 +27,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks import (
+    MAX_BLOCKS,
+    RAG_ICON,
+    action_line,
+    context,
+    packed_lines,
+    person_name,
+    rag_badge,
+    section,
+)
 from bot.commands import USAGE
 from bot.mrkdwn import clip, escape
 from plan.figures import PlanFigures
@@ -35,18 +44,9 @@ from plan.model import ActionState, PlanView, Rag
 from plan.parsing import uk_date
 from plan.rules import NOTE_LIMIT, days_overdue, is_overdue, sort_by_ref
 
-MAX_BLOCKS = 50
-SECTION_LIMIT = 3000
 LIST_LIMIT = 40  # lines in one list reply: more is a wall of text on a phone
 OPEN_UPDATE_MODAL = "open_update_modal"
 UPDATE_MODAL = "update_rag_modal"
-
-_RAG_ICON = {
-    Rag.RED: ":red_circle:",
-    Rag.AMBER: ":large_orange_circle:",
-    Rag.GREEN: ":large_green_circle:",
-    Rag.COMPLETE: ":large_blue_circle:",
-}
 
 
 @dataclass(frozen=True)
@@ -61,30 +61,8 @@ def _reply(text: str, blocks: Sequence[Block]) -> Reply:
     return Reply(text=text, blocks=[block.to_dict() for block in blocks])
 
 
-def rag_badge(rag: Rag | None) -> str:
-    """Icon and word together, so the status never depends on seeing colour."""
-    return f"{_RAG_ICON[rag]} {rag.label}" if rag else ":white_circle: Not rated"
-
-
-def person_name(view: PlanView, person_id: int | None) -> str:
-    person = view.person(person_id)
-    if person is None:
-        return "nobody"
-    if person.slack_user_id:
-        return f"<@{person.slack_user_id}>"
-    return escape(person.name)
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_LIMIT))])
-
-
 def error_reply(message: str) -> Reply:
-    return _reply(message, [_section(f":warning: {escape(message)}")])
+    return _reply(message, [section(f":warning: {escape(message)}")])
 
 
 def help_reply(problem: str = "") -> Reply:
@@ -101,8 +79,8 @@ def help_reply(problem: str = "") -> Reply:
     ]
     blocks: list[Block] = []
     if problem:
-        blocks.append(_section(f":warning: {escape(problem)}"))
-    blocks.append(_section("\n".join(lines)))
+        blocks.append(section(f":warning: {escape(problem)}"))
+    blocks.append(section("\n".join(lines)))
     return _reply(problem or "csip help", blocks)
 
 
@@ -114,8 +92,8 @@ def action_card(action: ActionState, view: PlanView, today: dt.date, title: str 
     priority = view.priorities.get(action.priority)
     blocks: list[Block] = []
     if title:
-        blocks.append(_section(title))
-    blocks.append(_section(f"*{escape(action.ref)}* {escape(action.record.description)}"))
+        blocks.append(section(title))
+    blocks.append(section(f"*{escape(action.ref)}* {escape(action.record.description)}"))
     blocks.append(
         SectionBlock(
             fields=[
@@ -130,9 +108,9 @@ def action_card(action: ActionState, view: PlanView, today: dt.date, title: str 
         )
     )
     if action.rag_note:
-        blocks.append(_context(f"Latest reason: {escape(action.rag_note)}"))
+        blocks.append(context(f"Latest reason: {escape(action.rag_note)}"))
     if action.original_due_date and action.original_due_date != action.due_date:
-        blocks.append(_context(f"Originally due {uk_date(action.original_due_date)}"))
+        blocks.append(context(f"Originally due {uk_date(action.original_due_date)}"))
     blocks.append(
         ActionsBlock(
             elements=[ButtonElement(text="Update RAG", action_id=OPEN_UPDATE_MODAL, value=action.ref)]
@@ -144,35 +122,11 @@ def action_card(action: ActionState, view: PlanView, today: dt.date, title: str 
 def action_list(title: str, actions: Sequence[ActionState], view: PlanView, today: dt.date) -> Reply:
     """A list in plan order, packed into as few sections as fit, cut off with a count if long."""
     if not actions:
-        return _reply(title, [_section(f"*{escape(title)}*\nNone.")])
-    lines = [_list_line(action, view, today) for action in sort_by_ref(actions)]
+        return _reply(title, [section(f"*{escape(title)}*\nNone.")])
+    lines = [action_line(action, view, today) for action in sort_by_ref(actions)]
     blocks: list[Block] = [HeaderBlock(text=clip(title, 150))]
-    chunk = ""
-    shown = 0
-    for line in lines[:LIST_LIMIT]:
-        if len(chunk) + len(line) + 1 > SECTION_LIMIT:
-            if len(blocks) >= MAX_BLOCKS - 2:
-                break
-            blocks.append(_section(chunk))
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-        shown += 1
-    blocks.append(_section(chunk))
-    if shown < len(lines):
-        blocks.append(_context(f"…and {len(lines) - shown} more not shown."))
+    blocks += packed_lines(lines, MAX_BLOCKS - 1, LIST_LIMIT)
     return _reply(f"{title}: {len(actions)}", blocks)
-
-
-def _list_line(action: ActionState, view: PlanView, today: dt.date) -> str:
-    due = uk_date(action.due_date) if action.due_date else "no date"
-    late = days_overdue(action, today)
-    if late:
-        due += f", {late} days overdue"
-    return (
-        f"{_RAG_ICON.get(action.rag, ':white_circle:') if action.rag else ':white_circle:'} "
-        f"*{escape(action.ref)}* {escape(clip(action.record.description, 120))} · "
-        f"{person_name(view, action.owner_id)} · due {due}"
-    )
 
 
 def summary_reply(figures: PlanFigures, title: str) -> Reply:
@@ -182,15 +136,15 @@ def summary_reply(figures: PlanFigures, title: str) -> Reply:
         f"*{escape(title)}*, as at {uk_date(figures.on)}",
         f"{figures.due} of {figures.total} actions due ({figures.due_share}%); {figures.overdue} overdue.",
         f"Of the {rag.rated} due actions RAG rated: "
-        f"{_RAG_ICON[Rag.RED]} Red {rag.red} ({red}%) · "
-        f"{_RAG_ICON[Rag.AMBER]} Amber {rag.amber} ({amber}%) · "
-        f"{_RAG_ICON[Rag.GREEN]} Green {rag.green} ({green}%), of which {rag.complete} complete.",
+        f"{RAG_ICON[Rag.RED]} Red {rag.red} ({red}%) · "
+        f"{RAG_ICON[Rag.AMBER]} Amber {rag.amber} ({amber}%) · "
+        f"{RAG_ICON[Rag.GREEN]} Green {rag.green} ({green}%), of which {rag.complete} complete.",
     ]
     if rag.unrated:
         lines.append(f"{rag.unrated} due actions are not yet RAG rated.")
     return _reply(
         f"{title}: Red {rag.red}, Amber {rag.amber}, Green {rag.green}",
-        [_section("\n".join(lines))],
+        [section("\n".join(lines))],
     )
 
 

@@ -103,3 +103,38 @@ def plan_figures(actions: Mapping[str, ActionState], on: dt.date) -> PlanFigures
         overdue=sum(1 for action in actions.values() if is_overdue(action, on)),
         rag=rag_figures(due),
     )
+
+
+@dataclass(frozen=True)
+class PriorityFigures:
+    """One row of the per-priority table: RAG counts are of the priority's due actions."""
+
+    number: int
+    title: str
+    total: int
+    due: int
+    rag: RagFigures
+
+
+def priority_figures(
+    actions: Mapping[str, ActionState], titles: Mapping[int, str], on: dt.date
+) -> list[PriorityFigures]:
+    """Every priority that has actions or a title, in number order."""
+    numbers = sorted({action.priority for action in actions.values()} | set(titles))
+    rows = []
+    for number in numbers:
+        mine = [action for action in actions.values() if action.priority == number]
+        due = [action for action in mine if is_due_by(action, on)]
+        rows.append(PriorityFigures(number, titles.get(number, ""), len(mine), len(due), rag_figures(due)))
+    return rows
+
+
+def priorities_without_red(rows: Iterable[PriorityFigures]) -> list[PriorityFigures]:
+    return [row for row in rows if row.rag.red == 0]
+
+
+def most_red(rows: Iterable[PriorityFigures]) -> list[PriorityFigures]:
+    """The priority with the most Red actions; all of them when tied; none when nothing is Red."""
+    rows = list(rows)
+    top = max((row.rag.red for row in rows), default=0)
+    return [row for row in rows if top and row.rag.red == top]

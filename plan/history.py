@@ -26,6 +26,7 @@ class _Fold:
     rag: Rag | None = None
     rag_note: str | None = None
     rag_since: dt.datetime | None = None
+    rag_confirmed_at: dt.datetime | None = None
     last_update_at: dt.datetime | None = None
     last_note: str | None = None
     times_rescheduled: int = 0
@@ -44,6 +45,7 @@ class _Fold:
                 self.rag_since = event.effective_at
             self.rag = event.rag
             self.rag_note = event.note
+            self.rag_confirmed_at = event.effective_at
         self.last_update_at = event.effective_at
         if event.note:
             self.last_note = event.note
@@ -73,6 +75,7 @@ def fold_action(
         rag=state.rag,
         rag_note=state.rag_note,
         rag_since=state.rag_since,
+        rag_confirmed_at=state.rag_confirmed_at,
         last_update_at=state.last_update_at,
         last_note=state.last_note,
         completed_at=state.rag_since if state.rag is Rag.COMPLETE else None,

@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     RAG = "rag"
     DUE = "due"
     OWNER = "owner"
+    CONFIRM = "confirm"  # the owner says the RAG still stands
 
 
 class Source(StrEnum):
@@ -110,6 +111,7 @@ class ActionState:
     rag: Rag | None
     rag_note: str | None
     rag_since: dt.datetime | None
+    rag_confirmed_at: dt.datetime | None
     last_update_at: dt.datetime | None
     last_note: str | None
     completed_at: dt.datetime | None

@@ -122,3 +122,47 @@ class EventRow(Base):
     source: Mapped[str] = mapped_column(String(16))
     effective_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DeliveryRow(Base):
+    """One scheduled message, claimed before it is sent and marked delivered after Slack's ok.
+
+    The unique key (kind, recipient, subject, slot date) is what makes a send happen once:
+    a second tick, a restart or another replica finds the row already there.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "kind", "recipient", "subject", "slot_date", name="uq_deliveries_key"),
+        Index("ix_deliveries_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64), default="")
+    slot_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    # JSON list of chat.postMessage payloads: the first is the message, the rest its thread.
+    messages: Mapped[str] = mapped_column(Text)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    claim: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class SnoozeRow(Base):
+    """An owner asked not to be reminded about an action until a date."""
+
+    __tablename__ = "snoozes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    until: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

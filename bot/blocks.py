@@ -1,0 +1,81 @@
+"""Block Kit pieces shared by replies and scheduled messages, kept within Slack's limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.mrkdwn import clip, escape
+from plan.model import ActionState, PlanView, Rag
+from plan.parsing import uk_date
+from plan.rules import days_overdue
+
+MAX_BLOCKS = 50
+SECTION_LIMIT = 3000
+
+RAG_ICON = {
+    Rag.RED: ":red_circle:",
+    Rag.AMBER: ":large_orange_circle:",
+    Rag.GREEN: ":large_green_circle:",
+    Rag.COMPLETE: ":large_blue_circle:",
+}
+
+
+def rag_icon(rag: Rag | None) -> str:
+    return RAG_ICON[rag] if rag else ":white_circle:"
+
+
+def rag_badge(rag: Rag | None) -> str:
+    """Icon and word together, so the status never depends on seeing colour."""
+    return f"{RAG_ICON[rag]} {rag.label}" if rag else ":white_circle: Not rated"
+
+
+def person_name(view: PlanView, person_id: int | None) -> str:
+    person = view.person(person_id)
+    if person is None:
+        return "nobody"
+    if person.slack_user_id:
+        return f"<@{person.slack_user_id}>"
+    return escape(person.name)
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_LIMIT))])
+
+
+def action_line(action: ActionState, view: PlanView, today: dt.date) -> str:
+    """One action on one line: RAG, ref, what, who, when."""
+    due = uk_date(action.due_date) if action.due_date else "no date"
+    late = days_overdue(action, today)
+    if late:
+        due += f", {late} days overdue"
+    return (
+        f"{rag_icon(action.rag)} *{escape(action.ref)}* {escape(clip(action.record.description, 120))} · "
+        f"{person_name(view, action.owner_id)} · due {due}"
+    )
+
+
+def packed_lines(lines: Sequence[str], max_blocks: int, max_lines: int | None = None) -> list[Block]:
+    """Lines packed into as few sections as fit; what does not fit is counted, not dropped silently."""
+    shown_lines = lines[:max_lines] if max_lines is not None else lines
+    blocks: list[Block] = []
+    chunk, shown = "", 0
+    for line in shown_lines:
+        if chunk and len(chunk) + len(line) + 1 > SECTION_LIMIT:
+            if len(blocks) >= max_blocks - 2:
+                break
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+        shown += 1
+    if chunk:
+        blocks.append(section(chunk))
+    if shown < len(lines):
+        blocks.append(context(f"…and {len(lines) - shown} more not shown."))
+    return blocks

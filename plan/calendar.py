@@ -1,0 +1,105 @@
+"""Working days and send times: weekdays that are not England and Wales bank holidays.
+
+Messages go at a local time (09:00 Europe/London) on working days; a send that would fall on a
+weekend or bank holiday goes on the working day before. Across the clock changes it stays 09:00
+local, because the instant is built from the London date and time, not by adding hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache, cached_property
+
+import holidays
+
+from plan.clock import LONDON
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+class WorkingCalendar:
+    def __init__(self, send_time: dt.time = dt.time(9, 0)) -> None:
+        self.send_time = send_time
+
+    @cached_property
+    def _bank_holidays(self) -> holidays.HolidayBase:
+        # England's list; Wales has the same bank holidays.
+        return holidays.country_holidays("GB", subdiv="ENG")
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and day not in self._bank_holidays
+
+    def on_or_before(self, day: dt.date) -> dt.date:
+        """The working day itself, or the last one before it."""
+        while not self.is_working_day(day):
+            day -= ONE_DAY
+        return day
+
+    def add_working_days(self, day: dt.date, count: int) -> dt.date:
+        step = ONE_DAY if count >= 0 else -ONE_DAY
+        for _ in range(abs(count)):
+            day += step
+            while not self.is_working_day(day):
+                day += step
+        return day
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` up to and including ``end``; negative when end is earlier."""
+        return self._rank(end) - self._rank(start)
+
+    def _rank(self, day: dt.date) -> int:
+        """Working days from the start of ``day``'s year up to and including it, plus all the
+        working days of earlier years since 2000: a count that differences turn into spans."""
+        return self._years_before(day.year) + self._ranks_in_year(day.year)[day.timetuple().tm_yday - 1]
+
+    @cache  # noqa: B019 (one calendar lives as long as the process)
+    def _ranks_in_year(self, year: int) -> tuple[int, ...]:
+        ranks, count, day = [], 0, dt.date(year, 1, 1)
+        while day.year == year:
+            count += self.is_working_day(day)
+            ranks.append(count)
+            day += ONE_DAY
+        return tuple(ranks)
+
+    @cache  # noqa: B019
+    def _years_before(self, year: int) -> int:
+        if year <= 2000:
+            return -sum(self._ranks_in_year(y)[-1] for y in range(year, 2000))
+        return self._years_before(year - 1) + self._ranks_in_year(year - 1)[-1]
+
+    def first_working_day(self, year: int, month: int) -> dt.date:
+        day = dt.date(year, month, 1)
+        while not self.is_working_day(day):
+            day += ONE_DAY
+        return day
+
+    def send_at(self, day: dt.date) -> dt.datetime:
+        """The UTC instant of the send time on ``day`` in London."""
+        return dt.datetime.combine(day, self.send_time, LONDON).astimezone(dt.UTC)
+
+    def latest_daily_slot(self, now: dt.datetime) -> dt.date:
+        """The most recent working day whose send time has passed at ``now``."""
+        day = self.on_or_before(now.astimezone(LONDON).date())
+        if self.send_at(day) > now:
+            day = self.on_or_before(day - ONE_DAY)
+        return day
+
+    def latest_weekly_slot(self, now: dt.datetime, weekday: int) -> dt.date:
+        """The most recent weekly send (on ``weekday``, 0 = Monday, moved back off holidays)."""
+        today = now.astimezone(LONDON).date()
+        nominal = today - dt.timedelta(days=(today.weekday() - weekday) % 7)
+        # A send moved back can fall before its nominal day, so look one week ahead too.
+        for candidate in (nominal + dt.timedelta(days=7), nominal, nominal - dt.timedelta(days=7)):
+            slot = self.on_or_before(candidate)
+            if self.send_at(slot) <= now:
+                return slot
+        return self.on_or_before(nominal - dt.timedelta(days=14))
+
+    def latest_monthly_slot(self, now: dt.datetime) -> dt.date:
+        """The most recent first-working-day-of-the-month send."""
+        today = now.astimezone(LONDON).date()
+        slot = self.first_working_day(today.year, today.month)
+        if self.send_at(slot) > now:
+            previous = today.replace(day=1) - ONE_DAY
+            slot = self.first_working_day(previous.year, previous.month)
+        return slot

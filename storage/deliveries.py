@@ -1,0 +1,174 @@
+"""Delivery records and snoozes: the SQL behind sending each scheduled message exactly once.
+
+A claim is one UPDATE over rows picked with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite,
+with its single writer, ignores the clause), stamped with a claim token: two replicas ticking
+at once each get different rows, never the same one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.tables import DeliveryRow, SnoozeRow
+
+PENDING, SENDING, DELIVERED = "pending", "sending", "delivered"
+SKIPPED, UNREACHABLE, FAILED = "skipped", "unreachable", "failed"
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DeliveryKey:
+    kind: str
+    recipient: str
+    subject: str
+    slot_date: dt.date
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    key: DeliveryKey
+    messages: Sequence[Message]
+    status: str = PENDING
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    key: DeliveryKey
+    messages: list[Message]
+    parts_sent: int
+    channel: str | None
+    slack_ts: str | None
+    attempts: int
+
+
+class SqlDeliveries:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def existing(self, plan_id: int, slot_dates: Iterable[dt.date]) -> set[DeliveryKey]:
+        rows = self.session.execute(
+            select(DeliveryRow.kind, DeliveryRow.recipient, DeliveryRow.subject, DeliveryRow.slot_date).where(
+                DeliveryRow.plan_id == plan_id, DeliveryRow.slot_date.in_(set(slot_dates))
+            )
+        )
+        return {DeliveryKey(*row) for row in rows}
+
+    def add(self, plan_id: int, deliveries: Sequence[NewDelivery], now: dt.datetime) -> None:
+        """Insert the ones not there yet; a row another process added first is left alone."""
+        if not deliveries:
+            return
+        values = [
+            {
+                "plan_id": plan_id,
+                "kind": d.key.kind,
+                "recipient": d.key.recipient,
+                "subject": d.key.subject,
+                "slot_date": d.key.slot_date,
+                "status": d.status,
+                "messages": json.dumps(list(d.messages)),
+                "parts_sent": 0,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for d in deliveries
+        ]
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(DeliveryRow).values(values).on_conflict_do_nothing()
+        self.session.execute(statement)
+        self.session.commit()
+
+    def claim(self, plan_id: int, now: dt.datetime, lease: dt.timedelta) -> list[Delivery]:
+        """Take every pending delivery, and any whose sender vanished over ``lease`` ago."""
+        token = str(uuid.uuid4())
+        claimable = (
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.plan_id == plan_id,
+                or_(
+                    DeliveryRow.status == PENDING,
+                    and_(DeliveryRow.status == SENDING, DeliveryRow.claimed_at < now - lease),
+                ),
+            )
+            .with_for_update(skip_locked=True)
+        )
+        self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(claimable))
+            .values(status=SENDING, claim=token, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.commit()
+        rows = self.session.scalars(
+            select(DeliveryRow).where(DeliveryRow.claim == token).order_by(DeliveryRow.id)
+        ).all()
+        return [_delivery(row) for row in rows]
+
+    def part_sent(self, delivery_id: int, parts_sent: int, channel: str, ts: str | None) -> None:
+        """Remember progress so that a retry carries on after the parts already posted."""
+        values: dict[str, Any] = {"parts_sent": parts_sent, "channel": channel}
+        if ts is not None:
+            values["slack_ts"] = ts
+        self._set(delivery_id, **values)
+
+    def delivered(self, delivery_id: int, now: dt.datetime) -> None:
+        self._set(delivery_id, status=DELIVERED, delivered_at=now, claim=None)
+
+    def retry_later(self, delivery_id: int, error: str) -> None:
+        self._set(
+            delivery_id, status=PENDING, claim=None, last_error=error[:200], attempts=DeliveryRow.attempts + 1
+        )
+
+    def give_up(self, delivery_id: int, error: str) -> None:
+        self._set(delivery_id, status=FAILED, claim=None, last_error=error[:200])
+
+    def message(self, delivery_id: int) -> Delivery | None:
+        row = self.session.get(DeliveryRow, delivery_id)
+        return _delivery(row) if row else None
+
+    def replace_messages(self, delivery_id: int, messages: list[Message]) -> None:
+        self._set(delivery_id, messages=json.dumps(messages))
+
+    def _set(self, delivery_id: int, **values: Any) -> None:
+        self.session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
+        self.session.commit()
+
+    # --- snoozes ------------------------------------------------------------------------
+
+    def snooze(
+        self, plan_id: int, action_id: int, person_id: int | None, until: dt.date, now: dt.datetime
+    ) -> None:
+        self.session.add(
+            SnoozeRow(plan_id=plan_id, action_id=action_id, person_id=person_id, until=until, created_at=now)
+        )
+        self.session.commit()
+
+    def snoozed(self, plan_id: int, day: dt.date) -> set[int]:
+        """Actions whose reminders are snoozed on ``day`` (a snooze lasts until, not including, its date)."""
+        return set(
+            self.session.scalars(
+                select(SnoozeRow.action_id).where(SnoozeRow.plan_id == plan_id, SnoozeRow.until > day)
+            )
+        )
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        key=DeliveryKey(row.kind, row.recipient, row.subject, row.slot_date),
+        messages=json.loads(row.messages),
+        parts_sent=row.parts_sent,
+        channel=row.channel,
+        slack_ts=row.slack_ts,
+        attempts=row.attempts,
+    )
