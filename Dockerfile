@@ -10,6 +10,7 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY plan ./plan
 COPY storage ./storage
 COPY bot ./bot
+COPY schedules ./schedules
 COPY csip ./csip
 RUN pip install --no-cache-dir . \
     && useradd --system --home-dir /data csip \

@@ -10,6 +10,8 @@ from slack_sdk import WebClient
 from bot import views
 from bot.directory import SlackDirectory
 from bot.handlers import Handlers
+from bot.reminder_buttons import REMINDER
+from bot.reminder_handlers import ReminderHandlers
 from bot.slack_client import make_client
 from csip.settings import Settings
 from plan.clock import Clock, utc_now
@@ -36,8 +38,11 @@ def build_app(
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not socket_mode,
     )
-    handlers = Handlers(settings, open_store, SlackDirectory(client), clock)
+    directory = SlackDirectory(client)
+    handlers = Handlers(settings, open_store, directory, clock)
+    reminders = ReminderHandlers(settings, open_store, directory, clock)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)
     app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)
     app.view(views.UPDATE_MODAL)(handlers.on_update_submitted)
+    app.action(re.compile(f"^{REMINDER}_"))(reminders.on_button)
     return app

@@ -19,13 +19,15 @@ from slack_sdk.webhook import WebhookClient, WebhookResponse
 from bot import commands as cmd
 from bot import views
 from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
+from bot.reminder_handlers import mark_reminder
+from bot.requests import caller_for, plan_for, team_of
 from csip.settings import Settings
 from plan.clock import Clock, london_date
 from plan.figures import plan_figures
 from plan.model import ActionState, Person, PlanView, Rag
 from plan.parsing import InputError
 from plan.ports import PlanStore
-from plan.rules import Caller, NoteProblem, is_overdue
+from plan.rules import NoteProblem, is_overdue
 from plan.service import Change, find_action, reassign, reschedule, update_rag
 from storage.store import StoreFactory
 
@@ -56,7 +58,7 @@ class Handlers:
                 client,
                 body["trigger_id"],
                 body["user"]["id"],
-                _team(body),
+                team_of(body),
                 ref,
                 body.get("response_url"),
             ),
@@ -68,7 +70,7 @@ class Handlers:
         rag = Rag(values[views.MODAL_RAG][views.MODAL_RAG]["selected_option"]["value"])
         note = values[views.MODAL_NOTE][views.MODAL_NOTE].get("value") or ""
         try:
-            reply = self._update(body["user"]["id"], _team(body), cmd.UpdateRag(ref, rag, note))
+            reply = self._update(body["user"]["id"], team_of(body), cmd.UpdateRag(ref, rag, note))
         except InputError as error:
             block = views.MODAL_NOTE if isinstance(error, NoteProblem) else views.MODAL_ACTION
             ack(response_action="errors", errors={block: str(error)})
@@ -79,6 +81,10 @@ class Handlers:
             return
         ack()
         context = views.ModalContext.load(view.get("private_metadata", ""))
+        if context.reminder_channel and context.reminder_ts:
+            what = f"{ref}: marked {rag.label} by <@{body['user']['id']}>."
+            where = (context.reminder_channel, context.reminder_ts)
+            mark_reminder(self.open_store, self.directory.client, where, ref, what)
         if context.response_url:
             _send(WebhookClient(context.response_url).send, reply)
 
@@ -140,8 +146,7 @@ class Handlers:
         now = self.clock()
         with self.open_store() as store:
             plan_id = self._plan_id(store, team_id)
-            person = identify(store, self.directory, plan_id, user_id)
-            caller = Caller(person.id if person else None, user_id in self.settings.admins)
+            caller = caller_for(store, self.directory, plan_id, user_id, self.settings)
             match parsed:
                 case cmd.UpdateRag(ref, rag, note):
                     plan = update_rag(store, Change(plan_id, caller, ref, now), rag, note)
@@ -188,8 +193,7 @@ class Handlers:
     # --- helpers ------------------------------------------------------------------------
 
     def _plan_id(self, store: PlanStore, team_id: str) -> int:
-        """The workspace's own plan if it has one, else the default plan."""
-        return store.find_plan_id(team_id) or store.plan_id(self.settings.team_id)
+        return plan_for(store, team_id, self.settings)
 
     def _actions_of(self, store: PlanStore, plan: PlanView, user_id: str) -> list[ActionState]:
         person = identify(store, self.directory, plan.plan_id, user_id)
@@ -222,7 +226,3 @@ def _send(send: Callable[..., WebhookResponse], reply: views.Reply) -> None:
     if result.status_code != 200:
         log.warning("Slack refused a reply (HTTP %s); resending as plain text", result.status_code)
         send(text=reply.text, response_type="ephemeral")
-
-
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id") or "")

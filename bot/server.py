@@ -14,9 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.app import build_app
 from csip.settings import Settings
-from storage.store import StoreFactory
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -45,12 +43,11 @@ def asgi_app(bolt: App) -> Starlette:
     )
 
 
-def serve(settings: Settings, open_store: StoreFactory, *, host: str, port: int) -> None:
+def serve(app: App, settings: Settings, *, host: str, port: int) -> None:
+    """Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP under uvicorn. Blocks until stopped."""
     if settings.slack_app_token:
         log.info("starting in Socket Mode")
-        app = build_app(settings, open_store, socket_mode=True)
         SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return
-    app = build_app(settings, open_store)
     log.info("listening on http://%s:%d%s", host, port, EVENTS_PATH)
     uvicorn.run(asgi_app(app), host=host, port=port, log_level="info", access_log=False)

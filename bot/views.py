@@ -157,24 +157,31 @@ def updated_reply(action: ActionState, view: PlanView, today: dt.date, what: str
 
 @dataclass(frozen=True)
 class ModalContext:
-    """Kept in the modal's private_metadata: where to send the confirmation afterwards."""
+    """Kept in the modal's private_metadata: where to show the result afterwards, either an
+    ephemeral reply (response_url) or the reminder message the form was opened from."""
 
-    response_url: str | None
+    response_url: str | None = None
+    reminder_channel: str | None = None
+    reminder_ts: str | None = None
 
     def dump(self) -> str:
-        return json.dumps({"response_url": self.response_url})
+        return json.dumps(
+            {"response_url": self.response_url, "channel": self.reminder_channel, "ts": self.reminder_ts}
+        )
 
     @classmethod
     def load(cls, text: str) -> ModalContext:
         data = json.loads(text or "{}")
-        return cls(response_url=data.get("response_url"))
+        return cls(data.get("response_url"), data.get("channel"), data.get("ts"))
 
 
 MODAL_ACTION, MODAL_RAG, MODAL_NOTE = "action", "rag", "note"
 MAX_OPTIONS = 100
 
 
-def update_modal(actions: Sequence[ActionState], chosen: str | None, context: ModalContext) -> View:
+def update_modal(
+    actions: Sequence[ActionState], chosen: str | None, context: ModalContext, rag: Rag | None = None
+) -> View:
     """Pick one of my actions, choose the RAG, write the reason."""
     options = [
         Option(value=action.ref, text=clip(f"{action.ref} {action.record.description}", 75))
@@ -205,7 +212,11 @@ def update_modal(actions: Sequence[ActionState], chosen: str | None, context: Mo
             InputBlock(
                 block_id=MODAL_RAG,
                 label="RAG",
-                element=RadioButtonsElement(action_id=MODAL_RAG, options=rag_options),
+                element=RadioButtonsElement(
+                    action_id=MODAL_RAG,
+                    options=rag_options,
+                    initial_option=next((o for o in rag_options if rag and o.value == rag.value), None),
+                ),
             ),
             InputBlock(
                 block_id=MODAL_NOTE,

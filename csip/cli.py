@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from csip.settings import Settings
 from csip.spreadsheets import read_grid, write_grid
-from plan.clock import utc_now
+from plan.clock import LONDON, utc_now
 from plan.parsing import InputError
 from plan.service import import_sheet
 from plan.sheet import export_grid, read_sheet
@@ -59,6 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000)
     serve.set_defaults(run=run_serve)
 
+    due = commands.add_parser("run-due", help="one scheduler tick: send whatever is due now")
+    due.add_argument(
+        "--now", type=_instant, help="act as if it were this instant (ISO; London time if no zone)"
+    )
+    due.set_defaults(run=run_due_now)
+
+    for kind, what in (("digest", "the weekly digest"), ("exemption", "the monthly exemption report")):
+        preview = commands.add_parser(kind, help=f"print {what} as chat.postMessage payloads")
+        preview.add_argument("--preview", action="store_true", required=True, help="print; do not send")
+        preview.add_argument("--now", type=_instant, help="as at this instant (default: now)")
+        preview.set_defaults(run=run_preview, kind=kind)
+
     mig = commands.add_parser("migrate", help="bring the database schema up to date")
     mig.set_defaults(run=lambda args, settings: (open_database(settings), 0)[1])
     return parser
@@ -69,6 +82,14 @@ def _iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2017-08-31") from None
+
+
+def _instant(text: str) -> dt.datetime:
+    try:
+        instant = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a time like 2017-09-04T09:00") from None
+    return instant.replace(tzinfo=LONDON) if instant.tzinfo is None else instant
 
 
 def open_database(settings: Settings) -> StoreFactory:
@@ -112,10 +133,41 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.server import serve  # Slack libraries load only for this command
+def run_due_now(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack_client import make_client
+    from schedules.tick import run_due
 
-    serve(settings, open_database(settings), host=args.host, port=args.port)
+    if not settings.slack_bot_token:
+        raise InputError("SLACK_BOT_TOKEN is not set: csip needs it to send.")
+    report = run_due(open_database(settings), make_client(settings), settings, args.now or utc_now())
+    print(report)
+    return 0 if not report.outcomes.get("failed") else 1
+
+
+def run_preview(args: argparse.Namespace, settings: Settings) -> int:
+    from schedules.preview import preview
+
+    payloads = preview(open_database(settings), settings, args.kind, args.now or utc_now())
+    print(json.dumps(payloads, indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The Slack app and the scheduler's ticks, in one process."""
+    from bot.app import build_app
+    from bot.server import serve
+    from schedules.scheduler import start_ticking
+    from schedules.tick import run_due
+
+    open_store = open_database(settings)
+    app = build_app(settings, open_store, socket_mode=bool(settings.slack_app_token))
+    scheduler = start_ticking(
+        lambda: run_due(open_store, app.client, settings, utc_now()), settings.tick_minutes
+    )
+    try:
+        serve(app, settings, host=args.host, port=args.port)
+    finally:
+        scheduler.shutdown(wait=False)
     return 0
 
 

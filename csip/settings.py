@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
@@ -19,6 +20,19 @@ class Settings(BaseSettings):
     # The workspace whose plan a request from an unknown team id, or the CLI, works on.
     team_id: str = DEFAULT_TEAM
 
+    # Scheduled messages. Channels are Slack channel ids (C…); the bot must be a member.
+    digest_channels: Annotated[tuple[str, ...], NoDecode] = ()
+    governance_channel: str | None = None  # the monthly exemption report
+    management_channel: str | None = None  # actions long overdue are escalated here
+    remind_before_working_days: Annotated[tuple[int, ...], NoDecode] = (14, 7, 1)
+    escalate_to_lead_after: int = 7  # working days overdue
+    escalate_to_management_after: int = 14
+    stale_after_days: int = 28
+    send_time: dt.time = dt.time(9, 0)  # Europe/London, on working days
+    digest_weekday: int = 0  # Monday
+    catch_up_hours: int = 48  # a send later than this after its time is skipped
+    tick_minutes: int = 5
+
     slack_bot_token: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CSIP_SLACK_BOT_TOKEN")
     )
@@ -35,11 +49,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_API_URL", "CSIP_SLACK_API_URL"),
     )
 
-    @field_validator("admins", mode="before")
+    @field_validator("admins", "digest_channels", "remind_before_working_days", mode="before")
     @classmethod
-    def _split_admins(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
+        """Lists are written "U01,U02" in the environment."""
         if isinstance(value, str):
-            return frozenset(part.strip() for part in value.split(",") if part.strip())
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("slack_api_url")

@@ -51,4 +51,10 @@ class PlanStore(Protocol):
         """Add a person, or fill in the Slack id and name of the one with that e-mail."""
         ...
 
+    def add_snooze(
+        self, plan_id: int, action_id: int, person_id: int | None, until: dt.date, now: dt.datetime
+    ) -> None:
+        """No reminders about the action until ``until``."""
+        ...
+
     def commit(self) -> None: ...

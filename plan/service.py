@@ -98,6 +98,28 @@ class Change:
 
 
 def update_rag(store: PlanStore, change: Change, rag: Rag, note: str) -> PlanView:
+    action = _updatable(store, change)
+    note = check_note(rag, note)
+    return _record(store, change, action, EventKind.RAG, rag=rag, note=note or None)
+
+
+def confirm_rag(store: PlanStore, change: Change) -> PlanView:
+    """The owner says the RAG still stands: recorded, so the action is no longer stale."""
+    action = _updatable(store, change)
+    if action.rag is None:
+        raise InputError(f"{action.ref} has no RAG yet: set one with /csip update.")
+    return _record(store, change, action, EventKind.CONFIRM, rag=action.rag, note=action.rag_note)
+
+
+def snooze(store: PlanStore, change: Change, until: dt.date) -> ActionState:
+    """No reminders about the action until ``until``; escalations still go."""
+    action = _updatable(store, change)
+    store.add_snooze(change.plan_id, action.record.id, change.caller.person_id, until, change.now)
+    store.commit()
+    return action
+
+
+def _updatable(store: PlanStore, change: Change) -> ActionState:
     view = store.load(change.plan_id)
     action = find_action(view, change.ref)
     lead = view.priorities.get(action.priority)
@@ -105,8 +127,7 @@ def update_rag(store: PlanStore, change: Change, rag: Rag, note: str) -> PlanVie
         raise Refused(
             f"Only the owner of {action.ref}, a delegate, the priority lead or an admin can update it."
         )
-    note = check_note(rag, note)
-    return _record(store, change, action, EventKind.RAG, rag=rag, note=note or None)
+    return action
 
 
 def reschedule(store: PlanStore, change: Change, due: dt.date, reason: str) -> PlanView:

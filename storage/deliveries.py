@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.tables import DeliveryRow, SnoozeRow
+from storage.tables import DeliveryRow
 
 PENDING, SENDING, DELIVERED = "pending", "sending", "delivered"
 SKIPPED, UNREACHABLE, FAILED = "skipped", "unreachable", "failed"
@@ -132,10 +132,6 @@ class SqlDeliveries:
     def give_up(self, delivery_id: int, error: str) -> None:
         self._set(delivery_id, status=FAILED, claim=None, last_error=error[:200])
 
-    def message(self, delivery_id: int) -> Delivery | None:
-        row = self.session.get(DeliveryRow, delivery_id)
-        return _delivery(row) if row else None
-
     def replace_messages(self, delivery_id: int, messages: list[Message]) -> None:
         self._set(delivery_id, messages=json.dumps(messages))
 
@@ -143,23 +139,12 @@ class SqlDeliveries:
         self.session.execute(update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values))
         self.session.commit()
 
-    # --- snoozes ------------------------------------------------------------------------
-
-    def snooze(
-        self, plan_id: int, action_id: int, person_id: int | None, until: dt.date, now: dt.datetime
-    ) -> None:
-        self.session.add(
-            SnoozeRow(plan_id=plan_id, action_id=action_id, person_id=person_id, until=until, created_at=now)
+    def find_by_message(self, channel: str, ts: str) -> Delivery | None:
+        """The delivery whose first message Slack knows as (channel, ts): a reminder being acted on."""
+        row = self.session.scalar(
+            select(DeliveryRow).where(DeliveryRow.channel == channel, DeliveryRow.slack_ts == ts)
         )
-        self.session.commit()
-
-    def snoozed(self, plan_id: int, day: dt.date) -> set[int]:
-        """Actions whose reminders are snoozed on ``day`` (a snooze lasts until, not including, its date)."""
-        return set(
-            self.session.scalars(
-                select(SnoozeRow.action_id).where(SnoozeRow.plan_id == plan_id, SnoozeRow.until > day)
-            )
-        )
+        return _delivery(row) if row else None
 
 
 def _delivery(row: DeliveryRow) -> Delivery:

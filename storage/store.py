@@ -20,7 +20,8 @@ from plan.clock import utc_now
 from plan.history import fold_action
 from plan.importing import ActionSpec, PrioritySpec
 from plan.model import ActionRecord, Event, EventKind, Person, PlanView, Priority, Rag, Source
-from storage.tables import ActionRow, DelegateRow, EventRow, PersonRow, PlanRow, PriorityRow
+from storage.deliveries import SqlDeliveries
+from storage.tables import ActionRow, DelegateRow, EventRow, PersonRow, PlanRow, PriorityRow, SnoozeRow
 
 
 def name_from_email(key: str) -> str:
@@ -32,6 +33,7 @@ def name_from_email(key: str) -> str:
 class SqlPlanStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.deliveries = SqlDeliveries(session)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -213,6 +215,22 @@ class SqlPlanStore:
             for event in events
         )
         self.session.flush()
+
+    def add_snooze(
+        self, plan_id: int, action_id: int, person_id: int | None, until: dt.date, now: dt.datetime
+    ) -> None:
+        self.session.add(
+            SnoozeRow(plan_id=plan_id, action_id=action_id, person_id=person_id, until=until, created_at=now)
+        )
+        self.session.flush()
+
+    def snoozed(self, plan_id: int, day: dt.date) -> set[int]:
+        """Actions whose reminders are snoozed on ``day`` (a snooze lasts until, not including, its date)."""
+        return set(
+            self.session.scalars(
+                select(SnoozeRow.action_id).where(SnoozeRow.plan_id == plan_id, SnoozeRow.until > day)
+            )
+        )
 
     def commit(self) -> None:
         self.session.commit()

@@ -1,0 +1,110 @@
+"""Buttons on owners' reminders: On track, At risk, Off track, Complete, Snooze, "still Amber".
+
+Green, Complete, Snooze and the confirmation act at once; Amber and Red open the update form to
+ask for the reason. Either way the reminder then shows, in place, what was done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot import views
+from bot.directory import SlackDirectory
+from bot.reminder_buttons import CONFIRM, REMINDER, SNOOZE_DAYS, mark_done
+from bot.requests import caller_for, plan_for, team_of
+from csip.settings import Settings
+from plan.clock import Clock, london_date
+from plan.model import Rag
+from plan.parsing import InputError, uk_date
+from plan.service import Change, confirm_rag, find_action, snooze, update_rag
+from storage.store import SqlPlanStore, StoreFactory
+
+log = logging.getLogger(__name__)
+
+
+def mark_reminder(
+    open_store: StoreFactory,
+    client: WebClient,
+    where: tuple[str, str],
+    ref: str,
+    what: str,
+    shown: dict[str, Any] | None = None,
+) -> None:
+    """Replace an action's buttons on a reminder with what was done, in Slack and in its record.
+
+    ``shown`` is the message as Slack sent it with the button press, used when the reminder has
+    no delivery record (the record is kept so later presses build on earlier ones).
+    """
+    channel, ts = where
+    with open_store() as store:
+        delivery = store.deliveries.find_by_message(channel, ts)
+        message = delivery.messages[0] if delivery else shown
+        if message is None:
+            return
+        updated = mark_done(message, ref, what)
+        if delivery:
+            store.deliveries.replace_messages(delivery.id, [updated, *delivery.messages[1:]])
+    client.chat_update(channel=channel, ts=ts, text=updated["text"], blocks=updated["blocks"])
+
+
+@dataclass
+class ReminderHandlers:
+    settings: Settings
+    open_store: StoreFactory
+    directory: SlackDirectory
+    clock: Clock
+
+    def on_button(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        pressed = body["actions"][0]
+        choice, ref = pressed["action_id"].removeprefix(f"{REMINDER}_"), pressed["value"]
+        where = (body["container"]["channel_id"], body["container"]["message_ts"])
+        try:
+            if choice in ("amber", "red"):
+                self._ask_reason(client, body, ref, Rag(choice), where)
+                return
+            what = self._act(body["user"]["id"], team_of(body), ref, choice)
+        except InputError as error:
+            respond(text=str(error), response_type="ephemeral", replace_original=False)
+            return
+        shown = {
+            "text": body.get("message", {}).get("text", ""),
+            "blocks": body.get("message", {}).get("blocks", []),
+        }
+        mark_reminder(self.open_store, client, where, ref, what, shown)
+
+    def _act(self, user_id: str, team_id: str, ref: str, choice: str) -> str:
+        now = self.clock()
+        with self.open_store() as store:
+            change = self._change(store, user_id, team_id, ref, now)
+            if choice in SNOOZE_DAYS:
+                until = london_date(now) + dt.timedelta(days=SNOOZE_DAYS[choice])
+                snooze(store, change, until)
+                return f"{ref}: snoozed until {uk_date(until)}."
+            if choice == CONFIRM:
+                action = confirm_rag(store, change).actions[ref]
+                return (
+                    f"{ref}: confirmed still {action.rag.label if action.rag else 'rated'} by <@{user_id}>."
+                )
+            rag = Rag(choice)
+            update_rag(store, change, rag, "")
+            return f"{ref}: marked {rag.label} by <@{user_id}>."
+
+    def _change(self, store: SqlPlanStore, user_id: str, team_id: str, ref: str, now: dt.datetime) -> Change:
+        plan_id = plan_for(store, team_id, self.settings)
+        return Change(plan_id, caller_for(store, self.directory, plan_id, user_id, self.settings), ref, now)
+
+    def _ask_reason(
+        self, client: WebClient, body: dict[str, Any], ref: str, rag: Rag, where: tuple[str, str]
+    ) -> None:
+        with self.open_store() as store:
+            plan_id = plan_for(store, team_of(body), self.settings)
+            action = find_action(store.load(plan_id), ref)
+        context = views.ModalContext(reminder_channel=where[0], reminder_ts=where[1])
+        client.views_open(trigger_id=body["trigger_id"], view=views.update_modal([action], ref, context, rag))

@@ -1,0 +1,27 @@
+"""Which plan and which person a Slack request is about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.directory import SlackDirectory, identify
+from csip.settings import Settings
+from plan.ports import PlanStore
+from plan.rules import Caller
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace a button press or form came from (commands carry ``team_id`` directly)."""
+    return str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id") or "")
+
+
+def plan_for(store: PlanStore, team_id: str, settings: Settings) -> int:
+    """The workspace's own plan if it has one, else the default plan."""
+    return store.find_plan_id(team_id) or store.plan_id(settings.team_id)
+
+
+def caller_for(
+    store: PlanStore, directory: SlackDirectory, plan_id: int, user_id: str, settings: Settings
+) -> Caller:
+    person = identify(store, directory, plan_id, user_id)
+    return Caller(person.id if person else None, user_id in settings.admins)

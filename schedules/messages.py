@@ -1,0 +1,218 @@
+"""Block Kit for scheduled messages: owners' reminders, escalations, the digest, the exemption report.
+
+Each builder returns chat.postMessage payloads without a channel; the first payload is the
+message and any others go in its thread, so a long digest is summarised up top and listed below
+rather than refused by Slack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import Block, HeaderBlock
+
+from bot.blocks import (
+    MAX_BLOCKS,
+    RAG_ICON,
+    action_line,
+    context,
+    packed_lines,
+    person_name,
+    rag_badge,
+    section,
+)
+from bot.mrkdwn import clip, escape
+from bot.reminder_buttons import confirm_button, rag_buttons
+from plan.digest import Digest, ExemptionLine
+from plan.model import ActionState, PlanView, Rag
+from plan.parsing import uk_date
+from plan.reminders import Item, OwnerNotice
+
+Message = dict[str, Any]
+MAX_ITEMS = (MAX_BLOCKS - 3) // 2  # each action takes a section and a row of buttons
+
+
+def _message(text: str, blocks: Sequence[Block]) -> Message:
+    return {"text": text, "blocks": [block.to_dict() for block in blocks]}
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%A} {uk_date(day)}"
+
+
+# --- owners -------------------------------------------------------------------------------
+
+
+def owner_reminder(notice: OwnerNotice, view: PlanView, day: dt.date) -> Message:
+    """One message per owner per day, every action in it with its own buttons."""
+    items = [(item, "soon") for item in notice.due_soon] + [(item, "late") for item in notice.overdue]
+    listed = {item.action.ref for item, _ in items}
+    stale = [action for action in notice.stale if action.ref not in listed]
+    blocks: list[Block] = [HeaderBlock(text=clip(f"Your improvement plan actions, {_long_date(day)}", 150))]
+    room = MAX_ITEMS
+    for item, when in items[:room]:
+        blocks += [section(_item_text(item, when)), rag_buttons(item.action)]
+    room -= min(room, len(items))
+    for action in stale[:room]:
+        blocks += [section(_stale_text(action)), confirm_button(action)]
+    left_over = [item.action.ref for item, _ in items[MAX_ITEMS:]] + [a.ref for a in stale[room:]]
+    if left_over:
+        blocks.append(
+            context(f"Also needing an update: {', '.join(left_over)}. Use `/csip update <ref> <rag> <note>`.")
+        )
+    count = len(items) + len(stale)
+    return _message(f"{count} of your improvement plan actions need a look today.", blocks)
+
+
+def _item_text(item: Item, when: str) -> str:
+    action = item.action
+    due = uk_date(action.due_date) if action.due_date else "no date"
+    timing = (
+        f"due {due}, in {_working_days(item.working_days)}"
+        if when == "soon"
+        else f"*{_working_days(item.working_days)} overdue* (was due {due})"
+    )
+    what = escape(clip(action.record.description, 300))
+    return f"{rag_badge(action.rag)} · *{escape(action.ref)}* {what}\n{timing}"
+
+
+def _stale_text(action: ActionState) -> str:
+    label = action.rag.label if action.rag else "rated"
+    since = uk_date(action.rag_confirmed_at.date()) if action.rag_confirmed_at else "a while"
+    return (
+        f"*Still {label}?* *{escape(action.ref)}* {escape(clip(action.record.description, 300))}\n"
+        f"Last confirmed {since}."
+    )
+
+
+def _working_days(count: int) -> str:
+    return f"{count} working day{'s' if count != 1 else ''}"
+
+
+# --- escalations --------------------------------------------------------------------------
+
+
+def escalation(items: Sequence[Item], view: PlanView, day: dt.date, after: int) -> Message:
+    title = f"Actions now {_working_days(after)} overdue"
+    lines = [action_line(item.action, view, day) for item in items]
+    blocks: list[Block] = [HeaderBlock(text=title), *packed_lines(lines, MAX_BLOCKS - 1)]
+    return _message(f"{title}: {', '.join(item.action.ref for item in items)}", blocks)
+
+
+# --- the weekly digest --------------------------------------------------------------------
+
+
+def digest(summary: Digest, view: PlanView) -> list[Message]:
+    """The digest message, then its lists in the thread."""
+    figures, rag = summary.figures, summary.figures.rag
+    red, amber, green = rag.shares
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Improvement plan digest, {uk_date(summary.on)}"),
+        section(
+            f"*{figures.total}* actions · *{figures.due}* due ({figures.due_share}%) · "
+            f"*{figures.overdue}* overdue\n"
+            f"Of the {rag.rated} due and rated: {RAG_ICON[Rag.RED]} Red {rag.red} ({red}%) · "
+            f"{RAG_ICON[Rag.AMBER]} Amber {rag.amber} ({amber}%) · "
+            f"{RAG_ICON[Rag.GREEN]} Green {rag.green} ({green}%)"
+        ),
+        section(_moved(summary)),
+        section(_priority_table(summary)),
+        section(_red_by_priority(summary)),
+        context(
+            f"In the thread: {len(summary.due_soon)} due in the next 14 days, "
+            f"{len(summary.overdue)} overdue, {len(summary.unreachable)} owners csip cannot reach."
+        ),
+    ]
+    head = _message(
+        f"Improvement plan digest: Red {rag.red}, Amber {rag.amber}, Green {rag.green}; "
+        f"{figures.overdue} overdue",
+        blocks,
+    )
+
+    def lines(actions: Sequence[ActionState]) -> list[str]:
+        return [action_line(action, view, summary.on) for action in actions]
+
+    return [
+        head,
+        _list_message("Due in the next 14 days", lines(summary.due_soon)),
+        _list_message("Overdue", lines(summary.overdue)),
+        _list_message(
+            "Owners csip cannot find in Slack (no reminders reach them)",
+            [f"{escape(p.name)} ({escape(p.key)})" for p in summary.unreachable],
+        ),
+    ]
+
+
+def _refs(actions: Sequence[ActionState], limit: int = 30) -> str:
+    refs = [a.ref for a in actions]
+    more = f" and {len(refs) - limit} more" if len(refs) > limit else ""
+    return ", ".join(refs[:limit]) + more
+
+
+def _moved(summary: Digest) -> str:
+    went, left = summary.went_red, summary.left_red
+    parts = [f"{len(went)} went Red" + (f" ({_refs(went)})" if went else "")]
+    parts.append(f"{len(left)} left Red" + (f" ({_refs(left)})" if left else ""))
+    return "*Since last week:* " + "; ".join(parts) + "."
+
+
+def _priority_table(summary: Digest) -> str:
+    rows = [f"{'':>3} {'Priority':<34} {'Due':>4} {'Red':>4} {'Amb':>4} {'Grn':>4}"]
+    for row in summary.priorities:
+        rows.append(
+            f"{row.number:>3} {clip(row.title, 34):<34} {row.due:>4} "
+            f"{row.rag.red:>4} {row.rag.amber:>4} {row.rag.green:>4}"
+        )
+    return "```" + clip("\n".join(rows), 2990) + "```"
+
+
+def _red_by_priority(summary: Digest) -> str:
+    def name(row: Any) -> str:
+        return f"priority {row.number}" + (f" {escape(row.title)}" if row.title else "")
+
+    no_red = ", ".join(name(r) for r in summary.without_red) or "none"
+    if summary.most_red:
+        top = " and ".join(name(r) for r in summary.most_red)
+        most = f"{top}, with {summary.most_red[0].rag.red} Red"
+    else:
+        most = "no priority has a Red action"
+    return f"*No Red:* {no_red}.\n*Most Red:* {most}."
+
+
+def _list_message(title: str, lines: Sequence[str]) -> Message:
+    body = packed_lines(lines, MAX_BLOCKS - 1) if lines else [section("None.")]
+    return _message(f"{title}: {len(lines)}", [section(f"*{escape(title)}* ({len(lines)})"), *body])
+
+
+# --- the monthly exemption report ---------------------------------------------------------
+
+
+def exemption_report(lines: Sequence[ExemptionLine], view: PlanView, day: dt.date) -> list[Message]:
+    """The governance board's list of Red actions: a heading, then every Red in the thread."""
+    head = _message(
+        f"Exemption report, {uk_date(day)}: {len(lines)} Red actions",
+        [
+            HeaderBlock(text=f"Exemption report, {uk_date(day)}"),
+            section(
+                f"*{len(lines)}* actions are RAG rated Red. Each is listed in the thread with its "
+                "owner, how late it is, how long it has been Red and the latest reason."
+            ),
+        ],
+    )
+    per_message = MAX_BLOCKS - 1
+    parts = [lines[i : i + per_message] for i in range(0, len(lines), per_message)]
+    return [head, *(_message(f"Red actions, part {n + 1}", [_red(line, view) for line in part])
+                    for n, part in enumerate(parts))]  # fmt: skip
+
+
+def _red(line: ExemptionLine, view: PlanView) -> Block:
+    action = line.action
+    late = f"{line.days_overdue} days overdue" if line.days_overdue else "not yet overdue"
+    reason = escape(clip(action.rag_note or "no reason given", 1500))
+    return section(
+        f"{RAG_ICON[Rag.RED]} *{escape(action.ref)}* {escape(clip(action.record.description, 500))}\n"
+        f"Owner {person_name(view, action.owner_id)} · {late} · Red for {line.days_red} days\n"
+        f"Reason: {reason}"
+    )

@@ -1,0 +1,39 @@
+"""`csip digest --preview` and `csip exemption --preview`: the payloads, built but not sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from csip.settings import Settings
+from plan.calendar import WorkingCalendar
+from plan.parsing import InputError
+from schedules.planning import DIGEST, EXEMPTION, Planner, latest_slots
+from storage.store import StoreFactory
+
+
+def preview(
+    open_store: StoreFactory, settings: Settings, kind: str, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """What the latest slot of ``kind`` at ``now`` sends: channel, text and blocks per message.
+
+    Without Slack, owners not yet matched to a Slack user show as unreachable.
+    """
+    if kind == DIGEST and not settings.digest_channels:
+        raise InputError("CSIP_DIGEST_CHANNELS is not set: name the channel ids the digest goes to.")
+    if kind == EXEMPTION and not settings.governance_channel:
+        raise InputError("CSIP_GOVERNANCE_CHANNEL is not set: name the channel id for the report.")
+    calendar = WorkingCalendar(settings.send_time)
+    slot = next(slot for slot in latest_slots(now, calendar, settings) if slot.kind == kind)
+    with open_store() as store:
+        plan_id = store.find_plan_id(settings.team_id)
+        if plan_id is None:
+            raise InputError("There is no plan yet: `csip import` one first.")
+        view = store.load(plan_id, as_at=now)
+        deliveries = Planner(settings, calendar, directory=None).plan(store, view, slot)
+    return [
+        {"channel": message["channel"], "text": message["text"], "blocks": message["blocks"],
+         **({"in_thread": True} if index else {})}
+        for delivery in deliveries
+        for index, message in enumerate(delivery.messages)
+    ]  # fmt: skip

@@ -1,0 +1,71 @@
+"""One tick: plan whatever slots have come due, then send every pending delivery.
+
+APScheduler calls this every few minutes and once on start; `csip run-due --now` calls it by
+hand. Everything it does is decided by the database, so ticks can overlap, repeat or be missed
+and each message still goes once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+
+from bot.directory import SlackDirectory
+from csip.settings import Settings
+from plan.calendar import WorkingCalendar
+from schedules.planning import PLANNED, Planner, latest_slots
+from schedules.sending import Outcome, send
+from storage.deliveries import SKIPPED, NewDelivery
+from storage.store import StoreFactory
+
+log = logging.getLogger(__name__)
+CLAIM_LEASE = dt.timedelta(minutes=10)  # a claim older than this, never finished, is taken again
+
+
+@dataclass
+class TickReport:
+    planned: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def __str__(self) -> str:
+        sent = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())) or "nothing sent"
+        planned, skipped = ", ".join(self.planned) or "none", ", ".join(self.skipped) or "none"
+        return f"planned: {planned}; skipped: {skipped}; {sent}"
+
+
+def run_due(open_store: StoreFactory, client: WebClient, settings: Settings, now: dt.datetime) -> TickReport:
+    calendar = WorkingCalendar(settings.send_time)
+    planner = Planner(settings, calendar, SlackDirectory(client))
+    grace = dt.timedelta(hours=settings.catch_up_hours)
+    report = TickReport()
+    with open_store() as store:
+        plan_id = store.plan_id(settings.team_id)
+        slots = latest_slots(now, calendar, settings)
+        done = store.deliveries.existing(plan_id, {slot.day for slot in slots})
+        todo = [slot for slot in slots if slot.marker not in done]
+        view = store.load(plan_id, as_at=now) if todo else None
+        for slot in todo:
+            label = f"{slot.kind} {slot.day.isoformat()}"
+            if now - slot.at > grace:
+                log.warning("skipping %s: %s late, over the %s catch-up limit", label, now - slot.at, grace)
+                store.deliveries.add(plan_id, [NewDelivery(slot.marker, [], SKIPPED)], now)
+                report.skipped.append(label)
+                continue
+            assert view is not None
+            planned = planner.plan(store, view, slot)
+            store.deliveries.add(plan_id, [*planned, NewDelivery(slot.marker, [], PLANNED)], now)
+            report.planned.append(f"{label} ({len(planned)})")
+        for delivery in store.deliveries.claim(plan_id, now, CLAIM_LEASE):
+            if now - calendar.send_at(delivery.key.slot_date) > grace:
+                log.error("giving up %s to %s: still unsent past the catch-up limit",
+                          delivery.key.kind, delivery.key.recipient)  # fmt: skip
+                store.deliveries.give_up(delivery.id, "past the catch-up limit")
+                report.outcomes[Outcome.FAILED] += 1
+                continue
+            report.outcomes[send(client, store.deliveries, delivery, now)] += 1
+    return report
