@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, text
 from bot.app import build_app
 from bot.server import asgi_app
 from csip.settings import Settings
+from plan.clock import Clock
 from plan.service import import_sheet
 from plan.sheet import Cell, read_sheet
 from storage.database import connect, migrate
@@ -106,10 +108,12 @@ def settings(slack: SlackStandIn, database_url: str) -> Settings:
     )
 
 
-@pytest.fixture
-def http(settings: Settings, small_plan: StoreFactory, slack: SlackStandIn) -> Iterator[SlackHttp]:
+@contextmanager
+def serving(
+    settings: Settings, open_store: StoreFactory, slack: SlackStandIn, clock: Clock = lambda: NOW
+) -> Iterator[SlackHttp]:
     """The app served by uvicorn on a loopback port, as `csip serve` runs it."""
-    app = build_app(settings, small_plan, clock=lambda: NOW)
+    app = build_app(settings, open_store, clock=clock)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)  # connections queue here until uvicorn starts accepting
@@ -117,7 +121,15 @@ def http(settings: Settings, small_plan: StoreFactory, slack: SlackStandIn) -> I
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     port = sock.getsockname()[1]
-    yield SlackHttp(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, slack)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield SlackHttp(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, slack)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def http(settings: Settings, small_plan: StoreFactory, slack: SlackStandIn) -> Iterator[SlackHttp]:
+    with serving(settings, small_plan, slack) as served:
+        yield served

@@ -63,7 +63,9 @@ class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, str]] = {}
-        self._scripted: dict[str, list[Answer]] = {}
+        self._scripted: dict[str, list[Answer | None]] = {}
+        self._posted = 0
+        self._accepted: list[dict[str, Any]] = []
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -93,8 +95,8 @@ class SlackStandIn:
     def add_user(self, user_id: str, name: str, email: str) -> None:
         self.users[user_id] = {"real_name": name, "email": email}
 
-    def script(self, method: str, *answers: Answer) -> None:
-        """The next calls to ``method`` get these answers, in order; later ones the default."""
+    def script(self, method: str, *answers: Answer | None) -> None:
+        """The next calls to ``method`` get these answers, in order (None: answer as usual)."""
         self._scripted.setdefault(method, []).extend(answers)
 
     # --- reading what happened ----------------------------------------------------------
@@ -110,6 +112,11 @@ class SlackStandIn:
                 raise AssertionError(f"timed out; calls so far: {[c.path for c in self.calls]}")
             return list(self.calls)
 
+    def posted(self) -> list[dict[str, Any]]:
+        """Messages Slack accepted (a 429 or an error is not a post), with the ts each was given."""
+        with self._changed:
+            return list(self._accepted)
+
     def wait_for_response(self, name: str = "r1", count: int = 1) -> list[dict[str, Any]]:
         path = f"/response/{name}"
         calls = self.wait_for(lambda calls: sum(c.path == path for c in calls) >= count)
@@ -122,8 +129,11 @@ class SlackStandIn:
             self.calls.append(Call(path, params))
             self._changed.notify_all()
         method = path.removeprefix("/api/").lstrip("/")
-        if self._scripted.get(method):
-            return self._scripted[method].pop(0)
+        scripted = self._scripted.get(method)
+        if scripted:
+            answer = scripted.pop(0)
+            if answer is not None:
+                return answer
         problem = blocks_problem(params.get("blocks") or (params.get("view") or {}).get("blocks"))
         if problem:
             return Answer(200, {"ok": False, "error": "invalid_blocks", "detail": problem})
@@ -145,6 +155,14 @@ class SlackStandIn:
                 if user["email"] == params.get("email"):
                     return Answer(body={"ok": True, "user": {"id": user_id}})
             return Answer(body={"ok": False, "error": "users_not_found"})
+        if method == "chat.postMessage":
+            channel = str(params.get("channel", ""))
+            with self._changed:
+                self._posted += 1
+                ts = f"1700000000.{self._posted:06d}"
+                self._accepted.append({**params, "posted_ts": ts})
+            dm = "D" + channel[1:] if channel.startswith("U") else channel
+            return Answer(body={"ok": True, "channel": dm, "ts": ts})
         if method == "views.open":
             return Answer(body={"ok": True, "view": {"id": "V1"}})
         return Answer(body={"ok": True})
