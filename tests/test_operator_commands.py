@@ -1,0 +1,69 @@
+"""`csip digest --preview`, `csip exemption --preview` and `csip run-due`, as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from csip.cli import main
+from tests.slack_standin import SlackStandIn, blocks_problem
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "plan.xlsx"
+
+
+@pytest.fixture
+def csip(database_url: str, engine: Engine, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("CSIP_DATABASE_URL", database_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    monkeypatch.setenv("CSIP_DIGEST_CHANNELS", "CDIGEST,CLEADS")
+    monkeypatch.setenv("CSIP_GOVERNANCE_CHANNEL", "CGOV")
+    assert main(["import", str(EXAMPLE), "--as-of", "2017-08-31"]) == 0
+    return lambda *args: main(list(args))
+
+
+def test_digest_preview_prints_payloads_and_sends_nothing(
+    csip: Any, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert csip("digest", "--preview", "--now", "2017-09-04T09:30") == 0
+    payloads = json.loads(capsys.readouterr().out)
+    assert [p["channel"] for p in payloads] == ["CDIGEST"] * 4 + ["CLEADS"] * 4
+    assert all(set(p) >= {"channel", "text", "blocks"} for p in payloads)
+    assert all(blocks_problem(p["blocks"]) is None for p in payloads)
+    head = json.dumps(payloads[0]["blocks"])
+    assert "Improvement plan digest, 4 September 2017" in head
+    assert "Red 23 (8%)" in head and "Amber 142 (48%)" in head and "Green 133 (44%)" in head
+    assert "Most Red:* priority 5 Children Looked After, with 9 Red" in head
+    assert slack.calls == []
+
+
+def test_exemption_preview_lists_every_red(csip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert csip("exemption", "--preview", "--now", "2017-09-01T10:00") == 0
+    payloads = json.loads(capsys.readouterr().out)
+    assert payloads[0]["text"] == "Exemption report, 1 September 2017: 23 Red actions"
+    assert sum(json.dumps(p["blocks"]).count("Red for") for p in payloads[1:]) == 23
+
+
+def test_preview_without_channels_says_what_to_set(
+    csip: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CSIP_DIGEST_CHANNELS")
+    assert csip("digest", "--preview") == 2
+    assert "CSIP_DIGEST_CHANNELS is not set" in capsys.readouterr().err
+
+
+def test_run_due_sends_once(csip: Any, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]) -> None:
+    assert csip("run-due", "--now", "2017-09-04T09:30") == 0
+    first = capsys.readouterr().out
+    assert "planned: owner_reminder 2017-09-04" in first and "delivered" in first
+    assert "skipped: exemption 2017-09-01" in first  # three days late
+    sent = len(slack.posted())
+    assert sent == 8  # the digest to two channels; the sample's owners are not in this Slack
+    assert csip("run-due", "--now", "2017-09-04T09:40") == 0
+    assert "nothing sent" in capsys.readouterr().out and len(slack.posted()) == sent
