@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -10,8 +9,6 @@ from slack_sdk.errors import SlackApiError
 
 from plan.model import Person
 from plan.ports import PlanStore
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,23 +23,28 @@ class SlackDirectory:
         self.client = client
 
     def profile(self, user_id: str) -> Profile | None:
-        """users.info; the e-mail needs the users:read.email scope."""
+        """users.info (the e-mail needs users:read.email); None for no such user.
+
+        Other failures (Slack down after the client's retries) raise: "not found" is remembered
+        by callers, and must not be said when Slack simply did not answer.
+        """
         try:
             user = self.client.users_info(user=user_id)["user"]
         except SlackApiError as error:
-            log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            if error.response.get("error") != "user_not_found":
+                raise
             return None
         profile = user.get("profile", {})
         name = profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
         return Profile(user_id=user_id, name=name, email=profile.get("email"))
 
     def user_id_for_email(self, email: str) -> str | None:
-        """users.lookupByEmail; None when Slack knows nobody with that address."""
+        """users.lookupByEmail; None when Slack knows nobody with that address (others raise)."""
         try:
             return str(self.client.users_lookupByEmail(email=email)["user"]["id"])
         except SlackApiError as error:
             if error.response.get("error") != "users_not_found":
-                log.warning("users.lookupByEmail failed: %s", error.response.get("error"))
+                raise
             return None
 
 

@@ -8,18 +8,19 @@ before it is one short database transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient, WebhookResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot import commands as cmd
 from bot import views
 from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
 from bot.reminder_handlers import mark_reminder
+from bot.replies import replying, send_reply
 from bot.requests import caller_for, plan_for, team_of
 from csip.settings import Settings
 from plan.clock import Clock, london_date
@@ -45,14 +46,14 @@ class Handlers:
 
     def on_csip(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        self._replying(respond, lambda: self._answer_command(command, client))
+        replying(respond, lambda: self._answer_command(command, client))
 
     def on_open_update_button(
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
         ref = body["actions"][0].get("value")
-        self._replying(
+        replying(
             respond,
             lambda: self._open_modal(
                 client,
@@ -86,21 +87,9 @@ class Handlers:
             where = (context.reminder_channel, context.reminder_ts)
             mark_reminder(self.open_store, self.directory.client, where, ref, what)
         if context.response_url:
-            _send(WebhookClient(context.response_url).send, reply)
+            send_reply(WebhookClient(context.response_url).send, reply)
 
     # --- the work -----------------------------------------------------------------------
-
-    def _replying(self, respond: Respond, work: Callable[[], views.Reply | None]) -> None:
-        """Run ``work`` and send its reply; every failure still gets an answer."""
-        try:
-            reply = work()
-        except InputError as error:
-            reply = views.error_reply(str(error))
-        except Exception:
-            log.exception("a csip request failed")
-            reply = views.error_reply("Something went wrong on csip's side. Please try again.")
-        if reply is not None:
-            _send(respond, reply)
 
     def _answer_command(self, command: dict[str, Any], client: WebClient) -> views.Reply | None:
         parsed = cmd.parse_command(command.get("text", ""))
@@ -209,7 +198,10 @@ class Handlers:
         owner = plan.person(action.owner_id)
         if owner is None or owner.slack_user_id:
             return plan
-        resolved = resolve_slack_id(store, self.directory, plan.plan_id, owner)
+        try:
+            resolved = resolve_slack_id(store, self.directory, plan.plan_id, owner)
+        except SlackApiError:  # the reply still goes, naming the owner instead of mentioning
+            return plan
         return PlanView(plan.plan_id, plan.priorities, {**plan.people, owner.id: resolved}, plan.actions)
 
     def _priority_summary(self, plan: PlanView, number: int, today: Any) -> views.Reply:
@@ -218,11 +210,3 @@ class Handlers:
             raise InputError(f"There is no priority {number}; the plan has {len(plan.priorities)}.")
         actions = {ref: a for ref, a in plan.actions.items() if a.priority == number}
         return views.summary_reply(plan_figures(actions, today), f"Priority {number} {priority.title}")
-
-
-def _send(send: Callable[..., WebhookResponse], reply: views.Reply) -> None:
-    """Post an ephemeral reply; if Slack refuses the blocks, say it again in plain text."""
-    result = send(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-    if result.status_code != 200:
-        log.warning("Slack refused a reply (HTTP %s); resending as plain text", result.status_code)
-        send(text=reply.text, response_type="ephemeral")

@@ -17,11 +17,12 @@ from slack_sdk import WebClient
 from bot import views
 from bot.directory import SlackDirectory
 from bot.reminder_buttons import CONFIRM, REMINDER, SNOOZE_DAYS, mark_done
+from bot.replies import replying
 from bot.requests import caller_for, plan_for, team_of
 from csip.settings import Settings
 from plan.clock import Clock, london_date
 from plan.model import Rag
-from plan.parsing import InputError, uk_date
+from plan.parsing import uk_date
 from plan.service import Change, confirm_rag, find_action, snooze, update_rag
 from storage.store import SqlPlanStore, StoreFactory
 
@@ -62,22 +63,25 @@ class ReminderHandlers:
 
     def on_button(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
+        replying(respond, lambda: self._press(body, client))
+
+    def _press(self, body: dict[str, Any], client: WebClient) -> None:
         pressed = body["actions"][0]
         choice, ref = pressed["action_id"].removeprefix(f"{REMINDER}_"), pressed["value"]
         where = (body["container"]["channel_id"], body["container"]["message_ts"])
-        try:
-            if choice in ("amber", "red"):
-                self._ask_reason(client, body, ref, Rag(choice), where)
-                return
-            what = self._act(body["user"]["id"], team_of(body), ref, choice)
-        except InputError as error:
-            respond(text=str(error), response_type="ephemeral", replace_original=False)
+        if choice in ("amber", "red"):
+            self._ask_reason(client, body, ref, Rag(choice), where)
             return
-        shown = {
-            "text": body.get("message", {}).get("text", ""),
-            "blocks": body.get("message", {}).get("blocks", []),
-        }
-        mark_reminder(self.open_store, client, where, ref, what, shown)
+        what = self._act(body["user"]["id"], team_of(body), ref, choice)
+        shown = body.get("message", {})
+        mark_reminder(
+            self.open_store,
+            client,
+            where,
+            ref,
+            what,
+            {"text": shown.get("text", ""), "blocks": shown.get("blocks", [])},
+        )
 
     def _act(self, user_id: str, team_id: str, ref: str, choice: str) -> str:
         now = self.clock()

@@ -21,8 +21,8 @@ CALENDAR = WorkingCalendar()
 IDS = itertools.count(1)
 
 
-def at(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=LONDON).astimezone(dt.UTC)
+def at(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=LONDON).astimezone(dt.UTC)
 
 
 def test_bank_holidays_and_weekends_are_not_working_days() -> None:

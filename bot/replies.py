@@ -1,0 +1,39 @@
+"""Answering a request: every outcome, failures included, gets an ephemeral reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt import Respond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookResponse
+
+from bot import views
+from plan.parsing import InputError
+
+log = logging.getLogger(__name__)
+
+
+def replying(respond: Respond, work: Callable[[], views.Reply | None]) -> None:
+    """Run ``work`` and send its reply; a refusal, Slack trouble or a bug still gets an answer."""
+    try:
+        reply = work()
+    except InputError as error:
+        reply = views.error_reply(str(error))
+    except SlackApiError as error:
+        log.warning("Slack did not answer: %s", error.response.get("error"))
+        reply = views.error_reply("Slack did not answer csip just now, so nothing was changed. Try again.")
+    except Exception:
+        log.exception("a csip request failed")
+        reply = views.error_reply("Something went wrong on csip's side. Please try again.")
+    if reply is not None:
+        send_reply(respond, reply)
+
+
+def send_reply(send: Callable[..., WebhookResponse], reply: views.Reply) -> None:
+    """Post an ephemeral reply; if Slack refuses the blocks, say it again in plain text."""
+    result = send(text=reply.text, blocks=reply.blocks, response_type="ephemeral", replace_original=False)
+    if result.status_code != 200:
+        log.warning("Slack refused a reply (HTTP %s); resending as plain text", result.status_code)
+        send(text=reply.text, response_type="ephemeral", replace_original=False)
