@@ -71,7 +71,8 @@ class SqlPlanStore:
             delegates[action_id].add(person_id)
         events = self.events(plan_id, as_at)
         actions = {}
-        for row in self.session.scalars(select(ActionRow).where(ActionRow.plan_id == plan_id)):
+        actions_table = ActionRow.__table__
+        for row in self.session.execute(select(actions_table).where(actions_table.c.plan_id == plan_id)):
             record = ActionRecord(
                 id=row.id,
                 ref=row.ref,
