@@ -17,6 +17,7 @@ import tracemalloc
 from pathlib import Path
 
 from sqlalchemy import Engine, event
+from table import print_table
 
 from plan.clock import start_of_day
 from plan.model import Rag
@@ -96,12 +97,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
             rows.append(measure(url, size, args.months))
-    columns = list(rows[0])
-    widths = [max(len(c), *(len(r[c]) for r in rows)) for c in columns]
-    print(" | ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
-    print("-|-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(row[c].rjust(w) for c, w in zip(columns, widths, strict=True)))
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import event
+from table import print_table
 
 from csip.settings import Settings
 from plan.calendar import WorkingCalendar
@@ -87,12 +88,7 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as folder:
             rows += measure(args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}", size)
-    columns = list(rows[0])
-    widths = [max(len(c), *(len(r[c]) for r in rows)) for c in columns]
-    print(" | ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
-    print("-|-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(row[c].rjust(w) for c, w in zip(columns, widths, strict=True)))
+    print_table(rows)
 
 
 if __name__ == "__main__":
