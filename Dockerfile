@@ -11,6 +11,7 @@ COPY plan ./plan
 COPY storage ./storage
 COPY bot ./bot
 COPY schedules ./schedules
+COPY reports ./reports
 COPY csip ./csip
 RUN pip install --no-cache-dir . \
     && useradd --system --home-dir /data csip \

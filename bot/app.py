@@ -43,6 +43,7 @@ def build_app(
     reminders = ReminderHandlers(settings, open_store, directory, clock)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)
     app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)
+    app.action(views.SEND_REPORT_DOCX)(handlers.on_send_report_docx)
     app.view(views.UPDATE_MODAL)(handlers.on_update_submitted)
     app.action(re.compile(f"^{REMINDER}_"))(reminders.on_button)
     return app

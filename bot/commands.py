@@ -15,6 +15,7 @@ USAGE = {
     "due": "/csip due <ref> <dd/mm/yyyy> <reason>",
     "assign": "/csip assign <ref> @someone",
     "summary": "/csip summary [priority]",
+    "report": "/csip report [dd/mm/yyyy]",
 }
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
@@ -57,6 +58,11 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Report:
+    as_at: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class Reschedule:
     ref: str
     due: dt.date
@@ -69,7 +75,9 @@ class Reassign:
     user_id: str
 
 
-Command = Help | OpenUpdateModal | UpdateRag | Show | Mine | Overdue | Summary | Reschedule | Reassign
+Command = (
+    Help | OpenUpdateModal | UpdateRag | Show | Mine | Overdue | Summary | Report | Reschedule | Reassign
+)
 
 
 def parse_command(text: str) -> Command:
@@ -93,6 +101,8 @@ def parse_command(text: str) -> Command:
         return Overdue()
     if verb == "summary":
         return Summary(_priority(args[0]) if args else None)
+    if verb == "report":
+        return Report(parse_date(args[0]) if args else None)
     if verb == "due":
         _need(args, 2, "due")
         return Reschedule(parse_ref(args[0]), parse_date(args[1]), _after(text, 3))

@@ -7,6 +7,7 @@ before it is one short database transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +27,12 @@ from csip.settings import Settings
 from plan.clock import Clock, london_date
 from plan.figures import plan_figures
 from plan.model import ActionState, Person, PlanView, Rag
-from plan.parsing import InputError
+from plan.parsing import InputError, uk_date
 from plan.ports import PlanStore
+from plan.report import paragraph
 from plan.rules import NoteProblem, is_overdue
 from plan.service import Change, find_action, reassign, reschedule, update_rag
+from reports.render import AsAt, render, report_as_at
 from storage.store import StoreFactory
 
 log = logging.getLogger(__name__)
@@ -127,6 +130,9 @@ class Handlers:
                     return views.summary_reply(plan_figures(plan.actions, today), "The plan")
                 case cmd.Summary(number) if number is not None:
                     return self._priority_summary(plan, number, today)
+                case cmd.Report(on):
+                    built = self._report(store, plan_id, on or today, today)
+                    return views.report_reply(paragraph(built.report), built.report.as_at)
                 case cmd.Help(problem):
                     return views.help_reply(problem)
         return views.help_reply()
@@ -179,6 +185,32 @@ class Handlers:
         client.views_open(trigger_id=trigger_id, view=modal)
         return None
 
+    def on_send_report_docx(
+        self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        as_at = dt.date.fromisoformat(body["actions"][0]["value"])
+        replying(respond, lambda: self._send_docx(client, body["user"]["id"], team_of(body), as_at))
+
+    def _send_docx(self, client: WebClient, user_id: str, team_id: str, as_at: dt.date) -> views.Reply:
+        """The Word version, uploaded to the user's direct messages with the app."""
+        with self.open_store() as store:
+            built = self._report(store, self._plan_id(store, team_id), as_at, london_date(self.clock()))
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel,
+            file=render(built, "docx"),
+            filename=f"csip-report-{as_at.isoformat()}.docx",
+            title=f"Improvement plan as at {uk_date(as_at)}",
+        )
+        return views.notice_reply("The Word version is in your direct messages with csip.")
+
+    @staticmethod
+    def _report(store: PlanStore, plan_id: int, as_at: dt.date, today: dt.date) -> AsAt:
+        if as_at > today:
+            raise InputError(f"{uk_date(as_at)} is in the future: a report can be as at today or earlier.")
+        return report_as_at(store, plan_id, as_at)
+
     # --- helpers ------------------------------------------------------------------------
 
     def _plan_id(self, store: PlanStore, team_id: str) -> int:
@@ -204,7 +236,7 @@ class Handlers:
             return plan
         return PlanView(plan.plan_id, plan.priorities, {**plan.people, owner.id: resolved}, plan.actions)
 
-    def _priority_summary(self, plan: PlanView, number: int, today: Any) -> views.Reply:
+    def _priority_summary(self, plan: PlanView, number: int, today: dt.date) -> views.Reply:
         priority = plan.priorities.get(number)
         if priority is None:
             raise InputError(f"There is no priority {number}; the plan has {len(plan.priorities)}.")

@@ -46,6 +46,7 @@ from plan.rules import NOTE_LIMIT, days_overdue, is_overdue, sort_by_ref
 
 LIST_LIMIT = 40  # lines in one list reply: more is a wall of text on a phone
 OPEN_UPDATE_MODAL = "open_update_modal"
+SEND_REPORT_DOCX = "send_report_docx"
 UPDATE_MODAL = "update_rag_modal"
 
 
@@ -65,6 +66,10 @@ def error_reply(message: str) -> Reply:
     return _reply(message, [section(f":warning: {escape(message)}")])
 
 
+def notice_reply(message: str) -> Reply:
+    return _reply(message, [section(escape(message))])
+
+
 def help_reply(problem: str = "") -> Reply:
     lines = [
         "*csip: the improvement plan in Slack*",
@@ -74,6 +79,7 @@ def help_reply(problem: str = "") -> Reply:
         "`/csip mine`: your actions",
         "`/csip overdue`: actions past their due date and not complete",
         f"`{USAGE['summary']}`: RAG totals, for the plan or one priority",
+        f"`{USAGE['report']}`: the committee paragraph as at a date, with the Word version on request",
         f"`{USAGE['due']}`: reschedule (priority leads and admins)",
         f"`{USAGE['assign']}`: reassign (priority leads and admins)",
     ]
@@ -145,6 +151,23 @@ def summary_reply(figures: PlanFigures, title: str) -> Reply:
     return _reply(
         f"{title}: Red {rag.red}, Amber {rag.amber}, Green {rag.green}",
         [section("\n".join(lines))],
+    )
+
+
+def report_reply(paragraph: str, as_at: dt.date) -> Reply:
+    """The committee paragraph, ready to paste, and a button for the Word version."""
+    return _reply(
+        paragraph,
+        [
+            section(escape(paragraph)),
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Send me the Word version", action_id=SEND_REPORT_DOCX, value=as_at.isoformat()
+                    )
+                ]
+            ),
+        ],
     )
 
 

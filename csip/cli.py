@@ -14,14 +14,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from csip.reporting import add_commands as add_report_commands
 from csip.settings import Settings
 from csip.spreadsheets import read_grid, write_grid
+from csip.wiring import open_database
 from plan.clock import LONDON, utc_now
 from plan.parsing import InputError
 from plan.service import import_sheet
 from plan.sheet import export_grid, read_sheet
-from storage.database import connect, migrate
-from storage.store import StoreFactory, store_factory
 
 log = logging.getLogger("csip")
 
@@ -29,7 +29,8 @@ log = logging.getLogger("csip")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = Settings()
     try:
         return int(args.run(args, settings))
@@ -72,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         preview.add_argument("--now", type=_instant, help="as at this instant (default: now)")
         preview.set_defaults(run=run_preview, kind=kind)
 
+    add_report_commands(commands)
+
     mig = commands.add_parser("migrate", help="bring the database schema up to date")
     mig.set_defaults(run=lambda args, settings: (open_database(settings), 0)[1])
     return parser
@@ -90,12 +93,6 @@ def _instant(text: str) -> dt.datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a time like 2017-09-04T09:00") from None
     return instant.replace(tzinfo=LONDON) if instant.tzinfo is None else instant
-
-
-def open_database(settings: Settings) -> StoreFactory:
-    engine = connect(settings.database_url)
-    migrate(engine)
-    return store_factory(engine)
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from plan.parsing import InputError
 from plan.sheet import Cell
+from reports.files import write_atomically
 
 UK_DATE_FORMAT = "DD/MM/YYYY"
 
@@ -57,19 +56,9 @@ def write_grid(path: Path, grid: Sequence[Sequence[Cell]]) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise InputError(f"{path.name}: csip writes .xlsx and .csv files.")
-    if not path.parent.is_dir():
-        raise InputError(f"{path.parent} is not a folder csip can write to.")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=suffix)
-    os.close(handle)
-    try:
-        if suffix == ".xlsx":
-            _write_xlsx(Path(temporary), grid)
-        else:
-            _write_csv(Path(temporary), grid)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(
+        path, lambda temporary: (_write_xlsx if suffix == ".xlsx" else _write_csv)(temporary, grid)
+    )
 
 
 def _write_xlsx(path: Path, grid: Sequence[Sequence[Cell]]) -> None:

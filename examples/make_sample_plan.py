@@ -1,9 +1,12 @@
-"""Write examples/plan.xlsx: an invented 306-action plan shaped like the committee report's.
+"""Write the invented sample trackers: examples/plan.xlsx and examples/plan-2017-09.xlsx.
 
-As at 31 August 2017: 298 actions due (97%), rated 23 Red, 142 Amber and 133 Green; priorities
-2, 3 and 10 have no Red; priority 5 has the most Reds (9). People and actions are invented.
+plan.xlsx is a 306-action plan shaped like the committee report's. As at 31 August 2017: 298
+actions due (97%), rated 23 Red, 142 Amber and 133 Green; priorities 2, 3 and 10 have no Red;
+priority 5 has the most Reds (9). plan-2017-09.xlsx is the same plan a month on: five of
+priority 5's Reds are now Green, two of priority 2's Ambers have gone Red and ten more Ambers
+are Green (20 Red, 130 Amber, 148 Green). People and actions are invented.
 
-Run: python examples/make_sample_plan.py [output.xlsx]
+Run: python examples/make_sample_plan.py [folder]
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ def build_rows(rng: random.Random) -> list[list[object]]:
             is_due = index < due_here
             due = dt.date(2016, 7, 1) + dt.timedelta(days=rng.randrange(0, 426))
             if not is_due:
-                due = dt.date(2017, 9, 30) + dt.timedelta(days=rng.randrange(0, 90))
+                due = dt.date(2017, 10, 2) + dt.timedelta(days=rng.randrange(0, 90))
             rag = rags[index] if is_due else ""
             if rag == "Green" and rng.random() < 0.4:
                 rag = "Complete"
@@ -87,20 +90,37 @@ def note_for(rag: str, rng: random.Random) -> str:
     return ""
 
 
-def main(path: Path) -> None:
+def a_month_on(rows: list[list[object]]) -> list[list[object]]:
+    """The September tracker: the same actions with some RAG ratings moved."""
+    moved = [list(row) for row in rows]
+    changes = [(5, "Red", "Green", 5, ""), (2, "Amber", "Red", 2, "QA team short of two auditors"),
+               (7, "Amber", "Green", 10, "")]  # fmt: skip
+    for priority, before, after, count, note in changes:
+        for row in [r for r in moved if r[1] == priority and r[8] == before][:count]:
+            row[8], row[9] = after, note
+    return moved
+
+
+def write(path: Path, rows: list[list[object]], as_at: str) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "CSIP tracker"
-    sheet.append(["Anyborough Children's Services Improvement Plan: tracker as at 31 August 2017"])
+    sheet.append([f"Anyborough Children's Services Improvement Plan: tracker as at {as_at}"])
     sheet.merge_cells("A1:J1")
     sheet.append([])
     sheet.append(HEADER)
-    for row in build_rows(random.Random(2017)):
+    for row in rows:
         sheet.append(row)
     for (cell,) in sheet.iter_rows(min_row=4, min_col=8, max_col=8):
         cell.number_format = "DD/MM/YYYY"
     book.save(path)
 
 
+def main(folder: Path) -> None:
+    rows = build_rows(random.Random(2017))
+    write(folder / "plan.xlsx", rows, "31 August 2017")
+    write(folder / "plan-2017-09.xlsx", a_month_on(rows), "30 September 2017")
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("plan.xlsx"))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent)

@@ -7,10 +7,10 @@ The history is the truth; current values are derived, never stored. The same fol
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from plan.model import ActionRecord, ActionState, Event, EventKind, Rag
+from plan.model import ActionRecord, ActionState, Event, EventKind, Person, PlanView, Priority, Rag
 
 
 def event_order(event: Event) -> tuple[dt.datetime, dt.datetime, int]:
@@ -65,19 +65,63 @@ def fold_action(
             break
         state.apply(event)
         seen = True
-    if not seen:
-        return None
+    return _state(record, state) if seen else None
+
+
+def _state(record: ActionRecord, fold: _Fold) -> ActionState:
     return ActionState(
         record=record,
-        owner_id=state.owner_id,
-        due_date=state.due_date,
-        original_due_date=state.original_due_date,
-        rag=state.rag,
-        rag_note=state.rag_note,
-        rag_since=state.rag_since,
-        rag_confirmed_at=state.rag_confirmed_at,
-        last_update_at=state.last_update_at,
-        last_note=state.last_note,
-        completed_at=state.rag_since if state.rag is Rag.COMPLETE else None,
-        times_rescheduled=state.times_rescheduled,
+        owner_id=fold.owner_id,
+        due_date=fold.due_date,
+        original_due_date=fold.original_due_date,
+        rag=fold.rag,
+        rag_note=fold.rag_note,
+        rag_since=fold.rag_since,
+        rag_confirmed_at=fold.rag_confirmed_at,
+        last_update_at=fold.last_update_at,
+        last_note=fold.last_note,
+        completed_at=fold.rag_since if fold.rag is Rag.COMPLETE else None,
+        times_rescheduled=fold.times_rescheduled,
     )
+
+
+@dataclass(frozen=True)
+class PlanHistory:
+    """Everything recorded about a plan, read in one go: the one query plan behind every view.
+
+    ``events`` holds each action's events in the order they apply. People and priorities are
+    as they are now; only actions' owners, dates and RAG have a history.
+    """
+
+    plan_id: int
+    priorities: dict[int, Priority]
+    people: dict[int, Person]
+    records: tuple[ActionRecord, ...]
+    events: dict[int, list[Event]]
+
+    def at(self, instant: dt.datetime | None = None) -> PlanView:
+        """The plan as it stood at ``instant`` (UTC); None: everything recorded."""
+        actions = {}
+        for record in self.records:
+            state = fold_action(record, self.events.get(record.id, ()), instant)
+            if state is not None:
+                actions[record.ref] = state
+        return PlanView(self.plan_id, self.priorities, self.people, actions)
+
+    def timeline(self, instants: Sequence[dt.datetime]) -> Iterator[PlanView]:
+        """The plan at each of ``instants`` (in order), folding each event once, not once per instant."""
+        folds = {record.id: _Fold() for record in self.records}
+        started: set[int] = set()
+        next_event = dict.fromkeys(folds, 0)
+        for instant in instants:
+            actions = {}
+            for record in self.records:
+                events, index, fold = self.events.get(record.id, []), next_event[record.id], folds[record.id]
+                while index < len(events) and events[index].effective_at <= instant:
+                    fold.apply(events[index])
+                    started.add(record.id)
+                    index += 1
+                next_event[record.id] = index
+                if record.id in started:
+                    actions[record.ref] = _state(record, fold)
+            yield PlanView(self.plan_id, self.priorities, self.people, actions)

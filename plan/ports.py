@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
 from plan.model import Event, Person, PlanView
 
@@ -25,6 +26,10 @@ class PlanStore(Protocol):
 
     def load(self, plan_id: int, as_at: dt.datetime | None = None) -> PlanView:
         """The whole plan folded from its history up to ``as_at`` (UTC), in a fixed few queries."""
+        ...
+
+    def history(self, plan_id: int, until: dt.datetime | None = None) -> PlanHistory:
+        """Every record and event up to ``until``, for views at many instants (reports, trends)."""
         ...
 
     def ensure_people(self, plan_id: int, keys: Iterable[str]) -> dict[str, int]:

@@ -7,6 +7,7 @@ rather than refused by Slack.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
@@ -143,6 +144,17 @@ def digest(summary: Digest, view: PlanView) -> list[Message]:
             [f"{escape(p.name)} ({escape(p.key)})" for p in summary.unreachable],
         ),
     ]
+
+
+def chart_upload(png: bytes, day: dt.date) -> Message:
+    """A file for the digest's thread (sent with files_upload_v2, not chat.postMessage)."""
+    return {
+        "upload": {
+            "filename": f"rag-by-priority-{day.isoformat()}.png",
+            "title": f"RAG by priority, {uk_date(day)}",
+            "content": base64.b64encode(png).decode("ascii"),
+        }
+    }
 
 
 def _refs(actions: Sequence[ActionState], limit: int = 30) -> str:

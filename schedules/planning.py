@@ -17,6 +17,7 @@ from plan.calendar import WorkingCalendar
 from plan.digest import build_digest, exemption_lines
 from plan.model import Person, PlanView, Rag
 from plan.reminders import ReminderRules, by_lead, escalations, owner_notices
+from reports.charts import priority_chart
 from schedules import messages
 from storage.deliveries import PENDING, UNREACHABLE, DeliveryKey, NewDelivery
 from storage.store import SqlPlanStore
@@ -115,8 +116,11 @@ class Planner:
     def _digest(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
         week_ago = store.load(view.plan_id, as_at=slot.at - dt.timedelta(days=7))
         summary = build_digest(view, week_ago, slot.day, self.unreachable_owners(store, view))
-        parts = messages.digest(summary, view)
-        return [_to_channel(slot, channel, parts) for channel in self.settings.digest_channels]
+        head, *lists = messages.digest(summary, view)
+        chart = messages.chart_upload(priority_chart(summary.priorities, slot.day), slot.day)
+        return [
+            _to_channel(slot, channel, [head, chart, *lists]) for channel in self.settings.digest_channels
+        ]
 
     def _exemption(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
         channel = self.settings.governance_channel

@@ -15,7 +15,8 @@ from storage.store import StoreFactory
 def preview(
     open_store: StoreFactory, settings: Settings, kind: str, now: dt.datetime
 ) -> list[dict[str, Any]]:
-    """What the latest slot of ``kind`` at ``now`` sends: channel, text and blocks per message.
+    """What the latest slot of ``kind`` at ``now`` posts: channel, text and blocks per message
+    (the digest's chart, a file upload, is left out).
 
     Without Slack, owners not yet matched to a Slack user show as unreachable.
     """
@@ -36,4 +37,5 @@ def preview(
          **({"in_thread": True} if index else {})}
         for delivery in deliveries
         for index, message in enumerate(delivery.messages)
+        if "upload" not in message  # files are not chat.postMessage payloads
     ]  # fmt: skip

@@ -7,9 +7,11 @@ the next tick. Progress is saved after each part, so a retry never posts a part 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 from enum import StrEnum
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -60,8 +62,18 @@ def send(client: WebClient, deliveries: SqlDeliveries, delivery: Delivery, now: 
     return Outcome.DELIVERED
 
 
-def _post(client: WebClient, payload: dict[str, object]) -> dict[str, object]:
-    """chat.postMessage; blocks Slack refuses are sent again as their plain-text fallback."""
+def _post(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
+    """chat.postMessage, or files_upload_v2 for a file; refused blocks go again as plain text."""
+    if "upload" in payload:
+        upload = payload["upload"]
+        client.files_upload_v2(
+            channel=payload["channel"],
+            thread_ts=payload.get("thread_ts"),
+            file=base64.b64decode(upload["content"]),
+            filename=upload["filename"],
+            title=upload["title"],
+        )
+        return {}
     try:
         return dict(client.chat_postMessage(**payload).data)  # type: ignore[arg-type]
     except SlackApiError as error:

@@ -112,6 +112,11 @@ class SlackStandIn:
                 raise AssertionError(f"timed out; calls so far: {[c.path for c in self.calls]}")
             return list(self.calls)
 
+    def uploaded(self) -> list[bytes]:
+        """The bytes of every file uploaded through files_upload_v2."""
+        with self._changed:
+            return [call.params["content"] for call in self.calls if call.path.startswith("/upload/")]
+
     def posted(self) -> list[dict[str, Any]]:
         """Messages Slack accepted (a 429 or an error is not a post), with the ts each was given."""
         with self._changed:
@@ -137,7 +142,7 @@ class SlackStandIn:
         problem = blocks_problem(params.get("blocks") or (params.get("view") or {}).get("blocks"))
         if problem:
             return Answer(200, {"ok": False, "error": "invalid_blocks", "detail": problem})
-        if path.startswith("/response/"):
+        if path.startswith(("/response/", "/upload/")):
             return Answer(200, {"ok": True})
         return self._default(method, params)
 
@@ -163,6 +168,20 @@ class SlackStandIn:
                 self._accepted.append({**params, "posted_ts": ts})
             dm = "D" + channel[1:] if channel.startswith("U") else channel
             return Answer(body={"ok": True, "channel": dm, "ts": ts})
+        if method == "conversations.open":
+            return Answer(body={"ok": True, "channel": {"id": "D" + str(params.get("users", ""))[1:]}})
+        if method == "files.getUploadURLExternal":
+            with self._changed:
+                self._posted += 1
+                file_id = f"F{self._posted:06d}"
+            return Answer(
+                body={"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+            )
+        if method == "files.completeUploadExternal":
+            files = json.loads(params.get("files", "[]")) if isinstance(params.get("files"), str) else []
+            return Answer(
+                body={"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+            )
         if method == "views.open":
             return Answer(body={"ok": True, "view": {"id": "V1"}})
         return Answer(body={"ok": True})
@@ -173,8 +192,11 @@ class SlackStandIn:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                params = _parse(raw, self.headers.get("Content-Type", ""))
+                raw = self.rfile.read(length)
+                if self.path.startswith("/upload/"):  # a file's bytes, for files_upload_v2
+                    params: dict[str, Any] = {"content": raw}
+                else:
+                    params = _parse(raw.decode(), self.headers.get("Content-Type", ""))
                 answer = standin._answer(self.path, params)
                 payload = json.dumps(answer.body).encode()
                 self.send_response(answer.status)

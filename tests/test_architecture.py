@@ -15,7 +15,9 @@ from storage.tables import Base
 ROOT = Path(__file__).parent.parent
 FORBIDDEN = {
     "plan": {"slack_sdk", "slack_bolt", "sqlalchemy", "alembic", "bot", "storage", "csip"},
-    "storage": {"slack_sdk", "slack_bolt", "bot"},
+    "storage": {"slack_sdk", "slack_bolt", "bot", "schedules", "reports"},
+    "reports": {"slack_sdk", "slack_bolt", "sqlalchemy", "bot", "storage", "schedules", "csip"},
+    "bot": {"schedules"},
 }
 
 

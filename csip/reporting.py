@@ -1,0 +1,87 @@
+"""`csip report` and `csip audit`: figures and evidence for the board, committees and Ofsted."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import sys
+from pathlib import Path
+
+from csip.settings import Settings
+from csip.wiring import open_database
+from plan.audit import HEADER, audit_rows
+from plan.clock import london_date, utc_now
+from plan.parsing import InputError, parse_ref
+from reports.files import write_bytes
+from reports.render import BINARY, FORMATS, render, report_as_at
+from storage.store import SqlPlanStore
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = commands.add_parser("report", help="the plan's figures as at a date, rebuilt from the history")
+    report.add_argument("--as-at", type=_date, help="YYYY-MM-DD (default: today)")
+    report.add_argument(
+        "--from", dest="start", type=_date, help="start of the period (default: first due date)"
+    )
+    report.add_argument("--compare", type=_date, help="an earlier date: add what moved since then")
+    report.add_argument("--format", choices=FORMATS, default="text")
+    report.add_argument("--output", type=Path, help="write here instead of standard output")
+    report.set_defaults(run=run_report)
+
+    audit = commands.add_parser("audit", help="the full change history as CSV, for evidence")
+    audit.add_argument("--since", type=_date, help="YYYY-MM-DD: changes effective on or after it")
+    audit.add_argument("--ref", help="one action only")
+    audit.add_argument("--output", type=Path, required=True, help="e.g. audit.csv")
+    audit.set_defaults(run=run_audit)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2017-08-31") from None
+
+
+def _plan_id(store: SqlPlanStore, settings: Settings) -> int:
+    plan_id = store.find_plan_id(settings.team_id)
+    if plan_id is None:
+        raise InputError("There is no plan yet: `csip import` one first.")
+    return plan_id
+
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    today = london_date(utc_now())
+    as_at = args.as_at or today
+    if as_at > today:
+        raise InputError(
+            f"{as_at.isoformat()} is in the future: a report can only be as at today or earlier."
+        )
+    if args.format in BINARY and args.output is None:
+        raise InputError(f"--format {args.format} writes a file: give --output, e.g. report.{args.format}.")
+    with open_database(settings)() as store:
+        built = report_as_at(store, _plan_id(store, settings), as_at, start=args.start, compare=args.compare)
+    content = render(built, args.format)
+    if args.output is None:
+        sys.stdout.write(content.decode())
+    else:
+        write_bytes(args.output, content)
+        print(f"{args.output}: report as at {as_at.isoformat()} ({args.format})")
+    return 0
+
+
+def run_audit(args: argparse.Namespace, settings: Settings) -> int:
+    with open_database(settings)() as store:
+        history = store.history(_plan_id(store, settings))
+    ref = parse_ref(args.ref) if args.ref else None
+    if ref is not None and ref not in {record.ref for record in history.records}:
+        raise InputError(f"There is no action {ref}.")
+    rows = audit_rows(history, since=args.since, ref=ref)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(HEADER)
+    writer.writerows(row.cells() for row in rows)
+    write_bytes(args.output, text.getvalue().encode("utf-8-sig"))
+    print(f"{args.output}: {len(rows)} changes")
+    return 0
