@@ -47,7 +47,9 @@ def _by_priority(axes: Axes, rows: Sequence[PriorityFigures], on: dt.date) -> No
             linewidth=0.5,
             label=name,
         )
-        axes.bar_label(bars, labels=[str(v) if v else "" for v in values], label_type="center", fontsize=8)
+        for label in axes.bar_label(bars, labels=[str(v) if v else "" for v in values], label_type="center"):
+            label.set_fontsize(8)
+            label.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     axes.set_title(f"RAG of due actions by priority, as at {uk_date(on)}")
     axes.set_xlabel("Priority")

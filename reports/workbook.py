@@ -1,11 +1,19 @@
-"""The report as a workbook: a summary sheet, then every action, one sheet per priority."""
+"""The report as a workbook: a summary sheet, then every action, one sheet per priority.
+
+Written in openpyxl's write-only mode, which streams rows out instead of keeping every cell
+object: several times faster for a large plan.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from plan.model import ActionState
 from plan.parsing import uk_date
 from plan.report import Report, paragraph
 from plan.rules import sort_by_ref
@@ -14,9 +22,8 @@ UK_DATE_FORMAT = "DD/MM/YYYY"
 
 
 def report_xlsx(report: Report) -> bytes:
-    book = Workbook()
-    summary = book.active
-    summary.title = "Summary"
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("Summary")
     summary.append([f"Improvement plan as at {uk_date(report.as_at)}"])
     summary.append([paragraph(report)])
     summary.append([])
@@ -24,24 +31,27 @@ def report_xlsx(report: Report) -> bytes:
     for row in report.priorities:
         summary.append([row.number, row.title, row.total, row.due, row.rag.red, row.rag.amber, row.rag.green])
     view = report.view
-    for row in report.priorities:
-        sheet = book.create_sheet(f"Priority {row.number}")
-        sheet.append(["Ref", "Action", "Owner", "Due date", "RAG", "Latest note"])
-        actions = [a for a in view.actions.values() if a.priority == row.number]
-        for action in sort_by_ref(actions):
-            owner = view.person(action.owner_id)
-            sheet.append(
-                [
-                    action.ref,
-                    action.record.description,
-                    owner.key if owner else "",
-                    action.due_date,
-                    action.rag.label if action.rag else "",
-                    action.rag_note or "",
-                ]
-            )
-            sheet.cell(sheet.max_row, 4).number_format = UK_DATE_FORMAT
+    by_priority: dict[int, list[ActionState]] = {row.number: [] for row in report.priorities}
+    for action in sort_by_ref(view.actions.values()):
+        by_priority.setdefault(action.priority, []).append(action)
+    for number, actions in by_priority.items():
+        sheet = book.create_sheet(f"Priority {number}")
         sheet.freeze_panes = "A2"
+        sheet.append(["Ref", "Action", "Owner", "Due date", "RAG", "Latest note"])
+        for action in actions:
+            owner = view.person(action.owner_id)
+            due = _date(sheet, action.due_date)
+            rag = action.rag.label if action.rag else ""
+            sheet.append([action.ref, action.record.description, owner.key if owner else "", due, rag,
+                          action.rag_note or ""])  # fmt: skip
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _date(sheet: WriteOnlyWorksheet, day: dt.date | None) -> WriteOnlyCell | None:
+    if day is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=day)
+    cell.number_format = UK_DATE_FORMAT
+    return cell

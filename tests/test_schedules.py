@@ -145,6 +145,10 @@ def test_a_week_of_ticks_sends_exactly_what_is_due(
     digest = [p for p in posts if p["channel"] == "CDIGEST"]
     assert all(p.get("thread_ts") == digest[0]["posted_ts"] for p in digest[1:])
     assert "Zed" in json.dumps(digest[3]["blocks"])  # listed as unreachable, not silently skipped
+    (chart_upload,) = slack.calls_to("files.completeUploadExternal")
+    assert chart_upload.params["channel_id"] == "CDIGEST"
+    assert chart_upload.params["thread_ts"] == digest[0]["posted_ts"]
+    assert [content[:4] for content in slack.uploaded()] == [b"\x89PNG"]
     assert statuses(week_plan) == {"delivered": 14, "unreachable": 5}
 
 
