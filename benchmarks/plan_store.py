@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-from sqlalchemy import Engine, event
-from table import print_table
+from common import StatementCounter, database_url, print_table
 
 from plan.clock import start_of_day
 from plan.model import Rag
@@ -40,15 +37,6 @@ def grid(size: int, month: int) -> list[list[Cell]]:
             RAGS[(n + month) % 3].value, "Monthly tracker note",
         ])  # fmt: skip
     return rows
-
-
-class StatementCounter:
-    def __init__(self, engine: Engine) -> None:
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, *_args: object) -> None:
-        self.count += 1
 
 
 def measure(url: str, size: int, months: int) -> dict[str, str]:
@@ -94,8 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory() as folder:
-            url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        with database_url(args.database_url) as url:
             rows.append(measure(url, size, args.months))
     print_table(rows)
 

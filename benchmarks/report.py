@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import tempfile
 import time
-from pathlib import Path
 
-from sqlalchemy import event
-from table import print_table
+from common import StatementCounter, database_url, print_table
 
 from plan.clock import start_of_day
 from plan.model import Event, EventKind, Rag, Source
@@ -60,18 +57,17 @@ def measure(url: str, size: int, updates: int) -> list[dict[str, str]]:
             ])  # fmt: skip
         store.commit()
     as_at = START + step * updates
-    statements = [0]
-    event.listen(engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
+    statements = StatementCounter(engine)
     rows = []
     for fmt in ("text", "json", "docx", "xlsx", "png"):
-        statements[0] = 0
+        statements.count = 0
         started = time.perf_counter()
         with open_store() as store:
             built = report_as_at(store, store.plan_id(team), as_at)
         content = render(built, fmt)
         rows.append({
             "actions": f"{size:,}", "events": f"{size * (updates + 1):,}", "format": fmt,
-            "seconds": f"{time.perf_counter() - started:.2f}", "SQL statements": str(statements[0]),
+            "seconds": f"{time.perf_counter() - started:.2f}", "SQL statements": str(statements.count),
             "size (KiB)": f"{len(content) / 1024:,.0f}",
         })  # fmt: skip
     engine.dispose()
@@ -86,8 +82,8 @@ def main() -> None:
     rows = []
     for spec in args.sizes.split(","):
         size, updates = (int(part) for part in spec.split(":"))
-        with tempfile.TemporaryDirectory() as folder:
-            rows += measure(args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}", size, updates)
+        with database_url(args.database_url) as url:
+            rows += measure(url, size, updates)
     print_table(rows)
 
 

@@ -14,7 +14,6 @@ import argparse
 import socket
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,8 @@ from pathlib import Path
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
+
+from common import database_url
 
 from bot.app import build_app
 from bot.server import asgi_app
@@ -46,8 +47,12 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    folder = tempfile.mkdtemp()
-    engine = connect(args.database_url or f"sqlite:///{folder}/bench.db")
+    with database_url(args.database_url) as url:
+        run(url, args.clients, args.requests)
+
+
+def run(url: str, clients: int, requests: int) -> None:
+    engine = connect(url)
     migrate(engine)
     open_store = store_factory(engine)
     with open_store() as store:
@@ -74,20 +79,18 @@ def main() -> None:
         return status, time.perf_counter() - started
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(args.clients) as pool:
-        results = list(pool.map(one, range(args.requests)))
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(one, range(requests)))
     acked = time.perf_counter() - started
-    slack.wait_for(
-        lambda calls: sum(c.path.startswith("/response/") for c in calls) >= args.requests, timeout=600
-    )
+    slack.wait_for(lambda calls: sum(c.path.startswith("/response/") for c in calls) >= requests, timeout=600)
     replied = time.perf_counter() - started
     server.should_exit = True
 
     latencies = sorted(seconds for status, seconds in results if status == 200)
     refused = sum(1 for status, _ in results if status != 200)
     rows = {
-        "clients": str(args.clients),
-        "requests": str(args.requests),
+        "clients": str(clients),
+        "requests": str(requests),
         "refused": str(refused),
         "ack p50 (ms)": f"{statistics.median(latencies) * 1000:.0f}",
         "ack p95 (ms)": f"{latencies[int(len(latencies) * 0.95) - 1] * 1000:.0f}",

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import tempfile
 import time
-from pathlib import Path
 
-from sqlalchemy import event
-from table import print_table
+from common import StatementCounter, database_url, print_table
 
 from csip.settings import Settings
 from plan.calendar import WorkingCalendar
@@ -58,11 +55,10 @@ def measure(url: str, size: int) -> list[dict[str, str]]:
     )
     calendar = WorkingCalendar()
     planner = Planner(settings, calendar, directory=None)
-    statements = [0]
-    event.listen(engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
+    statements = StatementCounter(engine)
     rows = []
     for label, kinds in (("one tick: plan every slot", None), ("build the digest", {DIGEST})):
-        statements[0] = 0
+        statements.count = 0
         started = time.perf_counter()
         with open_store() as store:
             plan_id = store.plan_id(team)
@@ -73,7 +69,7 @@ def measure(url: str, size: int) -> list[dict[str, str]]:
                     messages += sum(len(d.messages) for d in planner.plan(store, view, slot))
         rows.append({
             "actions": f"{size:,}", "work": label, "seconds": f"{time.perf_counter() - started:.2f}",
-            "SQL statements": str(statements[0]), "messages": str(messages),
+            "SQL statements": str(statements.count), "messages": str(messages),
         })  # fmt: skip
     engine.dispose()
     return rows
@@ -86,8 +82,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory() as folder:
-            rows += measure(args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}", size)
+        with database_url(args.database_url) as url:
+            rows += measure(url, size)
     print_table(rows)
 
 
