@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from slack_sdk.http_retry import builtin_handlers, handler
 from sqlalchemy import Engine, text
 
 from bot.app import build_app
@@ -83,6 +84,21 @@ def load_grid(open_store: StoreFactory, grid: list[list[Cell]], as_of: dt.date |
 def small_plan(open_store: StoreFactory) -> StoreFactory:
     load_grid(open_store, PLAN_GRID)
     return open_store
+
+
+@pytest.fixture
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """slack_sdk's retry handlers wait with time.sleep; here each wait is recorded instead."""
+    waits: list[float] = []
+
+    class NoWaiting:
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+
+    monkeypatch.setattr(builtin_handlers, "time", NoWaiting)
+    monkeypatch.setattr(handler, "time", NoWaiting)
+    return waits
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.http_retry import builtin_handlers, handler
 from sqlalchemy import select
 
 from bot.slack_client import make_client
@@ -91,18 +90,8 @@ def client(schedule_settings: Settings) -> WebClient:
 
 
 @pytest.fixture(autouse=True)
-def no_waiting(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """slack_sdk's retry handlers wait with time.sleep; here they record the wait instead."""
-    waits: list[float] = []
-
-    class Clockless:
-        @staticmethod
-        def sleep(seconds: float) -> None:
-            waits.append(seconds)
-
-    monkeypatch.setattr(builtin_handlers, "time", Clockless)
-    monkeypatch.setattr(handler, "time", Clockless)
-    return waits
+def no_waiting(retry_waits: list[float]) -> list[float]:
+    return retry_waits
 
 
 def tick(week_plan: StoreFactory, client: WebClient, settings: Settings, at: dt.datetime) -> TickReport:

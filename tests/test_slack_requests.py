@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from slack_sdk.http_retry import builtin_handlers, handler
 
 from storage.store import StoreFactory
 from tests.conftest import ALICE, NOW, load_grid
@@ -39,44 +38,26 @@ def test_unsigned_or_badly_signed_requests_get_401_and_change_nothing(
     assert [call.method for call in http.slack.calls] == ["auth.test"]
 
 
-class FakeSleep:
-    """Stands in for time.sleep inside slack_sdk's retry handlers and records each wait."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    fake = FakeSleep()
-    monkeypatch.setattr(builtin_handlers, "time", fake)
-    monkeypatch.setattr(handler, "time", fake)
-    return fake.waits
-
-
 def test_rate_limited_lookup_honours_retry_after_and_updates_once(
-    http: SlackHttp, small_plan: StoreFactory, waits: list[float]
+    http: SlackHttp, small_plan: StoreFactory, retry_waits: list[float]
 ) -> None:
     http.slack.script("users.info", rate_limited(retry_after=7))
     reply = http.reply_to(ALICE, "update 5.3 green")
     assert "5.3 is now Green" in json.dumps(reply["blocks"])
     assert len(http.slack.calls_to("users.info")) == 2
-    assert len(waits) == 1 and 7 <= waits[0] < 8
+    assert len(retry_waits) == 1 and 7 <= retry_waits[0] < 8
     assert len(http.slack.wait_for_response()) == 1
 
 
-def test_server_error_is_retried(http: SlackHttp, waits: list[float]) -> None:
+def test_server_error_is_retried(http: SlackHttp, retry_waits: list[float]) -> None:
     http.slack.script("users.lookupByEmail", server_error())
     reply = http.reply_to(ALICE, "show 5.3")
     assert "<@UALICE>" in json.dumps(reply["blocks"])
-    assert len(http.slack.calls_to("users.lookupByEmail")) == 2 and len(waits) == 1
+    assert len(http.slack.calls_to("users.lookupByEmail")) == 2 and len(retry_waits) == 1
 
 
 def test_slack_down_still_gets_an_answer_and_writes_nothing(
-    http: SlackHttp, small_plan: StoreFactory, waits: list[float]
+    http: SlackHttp, small_plan: StoreFactory, retry_waits: list[float]
 ) -> None:
     http.slack.script("users.info", *[server_error()] * 3)
     reply = http.reply_to(ALICE, "update 5.3 green")
