@@ -18,7 +18,7 @@ from csip.reporting import add_commands as add_report_commands
 from csip.settings import Settings
 from csip.spreadsheets import read_grid, write_grid
 from csip.wiring import open_database
-from plan.clock import LONDON, utc_now
+from plan.clock import LONDON, london_date, utc_now
 from plan.parsing import InputError
 from plan.service import import_sheet
 from plan.sheet import export_grid, read_sheet
@@ -96,6 +96,10 @@ def _instant(text: str) -> dt.datetime:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    if args.as_of and args.as_of > london_date(utc_now()):
+        raise InputError(
+            f"--as-of {args.as_of.isoformat()} is in the future: date a tracker today or earlier."
+        )
     sheet = read_sheet(read_grid(args.path))
     for column in sheet.ignored_columns:
         print(f"ignored column: {column}")

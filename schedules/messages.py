@@ -26,7 +26,9 @@ from bot.blocks import (
 )
 from bot.mrkdwn import clip, escape
 from bot.reminder_buttons import confirm_button, rag_buttons
+from plan.clock import london_date
 from plan.digest import Digest, ExemptionLine
+from plan.figures import PriorityFigures
 from plan.model import ActionState, PlanView, Rag
 from plan.parsing import uk_date
 from plan.reminders import Item, OwnerNotice
@@ -81,7 +83,7 @@ def _item_text(item: Item, when: str) -> str:
 
 def _stale_text(action: ActionState) -> str:
     label = action.rag.label if action.rag else "rated"
-    since = uk_date(action.rag_confirmed_at.date()) if action.rag_confirmed_at else "a while"
+    since = uk_date(london_date(action.rag_confirmed_at)) if action.rag_confirmed_at else "a while"
     return (
         f"*Still {label}?* *{escape(action.ref)}* {escape(clip(action.record.description, 300))}\n"
         f"Last confirmed {since}."
@@ -181,7 +183,7 @@ def _priority_table(summary: Digest) -> str:
 
 
 def _red_by_priority(summary: Digest) -> str:
-    def name(row: Any) -> str:
+    def name(row: PriorityFigures) -> str:
         return f"priority {row.number}" + (f" {escape(row.title)}" if row.title else "")
 
     no_red = ", ".join(name(r) for r in summary.without_red) or "none"

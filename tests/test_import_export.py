@@ -187,6 +187,8 @@ def test_unreadable_inputs_get_a_clear_message(
     assert "not UTF-8" in capsys.readouterr().err
     assert csip("import", tmp_path / "missing.xlsx") == 2
     assert "does not exist" in capsys.readouterr().err
+    assert csip("import", latin, "--as-of", "2999-01-01") == 2
+    assert "is in the future" in capsys.readouterr().err
     assert csip("export", tmp_path / "no-such-folder" / "out.xlsx") == 2
     assert "not a folder" in capsys.readouterr().err
     assert not list(tmp_path.rglob("*.xlsx"))
