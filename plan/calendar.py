@@ -35,14 +35,6 @@ class WorkingCalendar:
             day -= ONE_DAY
         return day
 
-    def add_working_days(self, day: dt.date, count: int) -> dt.date:
-        step = ONE_DAY if count >= 0 else -ONE_DAY
-        for _ in range(abs(count)):
-            day += step
-            while not self.is_working_day(day):
-                day += step
-        return day
-
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end``; negative when end is earlier."""
         return self._rank(end) - self._rank(start)

@@ -33,7 +33,6 @@ def test_bank_holidays_and_weekends_are_not_working_days() -> None:
     assert CALENDAR.first_working_day(2025, 11) == dt.date(2025, 11, 3)
     assert CALENDAR.working_days_between(dt.date(2025, 12, 24), dt.date(2025, 12, 29)) == 1
     assert CALENDAR.working_days_between(dt.date(2025, 12, 29), dt.date(2025, 12, 24)) == -1
-    assert CALENDAR.add_working_days(dt.date(2025, 12, 24), 1) == dt.date(2025, 12, 29)
 
 
 def test_slots() -> None:
