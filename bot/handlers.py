@@ -111,9 +111,14 @@ class Handlers:
         return self._read(user_id, team_id, parsed)
 
     def _read(self, user_id: str, team_id: str, parsed: cmd.Command) -> views.Reply:
+        if isinstance(parsed, cmd.Help):
+            return views.help_reply(parsed.problem)
         today = london_date(self.clock())
         with self.open_store() as store:
             plan_id = self._plan_id(store, team_id)
+            if isinstance(parsed, cmd.Report):  # reads the history as at its own date
+                built = self._report(store, plan_id, parsed.as_at or today, today)
+                return views.report_reply(paragraph(built.report), built.report.as_at)
             plan = store.load(plan_id)
             match parsed:
                 case cmd.Show(ref):
@@ -130,11 +135,6 @@ class Handlers:
                     return views.summary_reply(plan_figures(plan.actions, today), "The plan")
                 case cmd.Summary(number) if number is not None:
                     return self._priority_summary(plan, number, today)
-                case cmd.Report(on):
-                    built = self._report(store, plan_id, on or today, today)
-                    return views.report_reply(paragraph(built.report), built.report.as_at)
-                case cmd.Help(problem):
-                    return views.help_reply(problem)
         return views.help_reply()
 
     def _update(self, user_id: str, team_id: str, parsed: cmd.Command) -> views.Reply:
