@@ -13,6 +13,7 @@ from bot.handlers import Handlers
 from bot.reminder_buttons import REMINDER
 from bot.reminder_handlers import ReminderHandlers
 from bot.slack_client import make_client
+from bot.work import Background
 from csip.settings import Settings
 from plan.clock import Clock, utc_now
 from plan.parsing import InputError
@@ -26,8 +27,12 @@ def build_app(
     client: WebClient | None = None,
     clock: Clock = utc_now,
     socket_mode: bool = False,
+    background: Background | None = None,
 ) -> App:
-    """The Slack app; over HTTP every request's signature is checked against the signing secret."""
+    """The Slack app; over HTTP every request's signature is checked against the signing secret.
+
+    Listeners ack and hand their work to ``background`` (a pool of its own by default).
+    """
     if not settings.slack_bot_token:
         raise InputError("SLACK_BOT_TOKEN is not set: see 'Create the Slack app' in the README.")
     if not socket_mode and not settings.slack_signing_secret:
@@ -39,8 +44,9 @@ def build_app(
         request_verification_enabled=not socket_mode,
     )
     directory = SlackDirectory(client)
-    handlers = Handlers(settings, open_store, directory, clock)
-    reminders = ReminderHandlers(settings, open_store, directory, clock)
+    background = background or Background()
+    handlers = Handlers(settings, open_store, directory, clock, background)
+    reminders = ReminderHandlers(settings, open_store, directory, clock, background)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)
     app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)
     app.action(views.SEND_REPORT_DOCX)(handlers.on_send_report_docx)

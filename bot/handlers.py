@@ -1,8 +1,9 @@
 """What each `/csip` command, button and modal does: parse, call the plan, reply.
 
-Listeners ack first and work after, so Slack always hears back within its 3 seconds. The one
-exception is the modal's submission: its errors must go back in the ack itself, and the work
-before it is one short database transaction.
+Every listener acks at once and hands its work to ``bot.work.Background``: nothing before the
+ack waits on the database or Slack. The reply follows through the response URL. The update
+form's submission checks what it can without either (a missing or overlong reason) in its ack,
+shows "Saving…" and then the outcome in the same modal.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ from slack_sdk.webhook import WebhookClient
 from bot import commands as cmd
 from bot import views
 from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
+from bot.mrkdwn import escape
 from bot.reminder_handlers import mark_reminder
 from bot.replies import replying, send_reply
 from bot.requests import caller_for, plan_for, team_of
+from bot.work import Background
 from csip.settings import Settings
 from plan.clock import Clock, london_date
-from plan.figures import plan_figures
+from plan.figures import figures_from_tally
 from plan.model import ActionState, Person, PlanView, Rag
 from plan.parsing import InputError, uk_date
-from plan.ports import PlanStore
+from plan.ports import PlanStore, Which
 from plan.report import paragraph
-from plan.rules import NoteProblem, is_overdue
+from plan.rules import NoteProblem, check_note
 from plan.service import Change, find_action, reassign, reschedule, update_rag
 from reports.render import AsAt, render, report_as_at
 from storage.store import StoreFactory
@@ -44,51 +47,70 @@ class Handlers:
     open_store: StoreFactory
     directory: SlackDirectory
     clock: Clock
+    background: Background
 
-    # --- listeners ----------------------------------------------------------------------
+    # --- listeners: ack, then hand the work on --------------------------------------------
 
     def on_csip(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        replying(respond, lambda: self._answer_command(command, client))
+        self.background.submit(lambda: replying(respond, lambda: self._answer_command(command, client)))
 
     def on_open_update_button(
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
         ref = body["actions"][0].get("value")
-        replying(
-            respond,
-            lambda: self._open_modal(
-                client,
-                body["trigger_id"],
-                body["user"]["id"],
-                team_of(body),
-                ref,
-                body.get("response_url"),
-            ),
+        work = lambda: self._open_modal(  # noqa: E731
+            client, body["trigger_id"], body["user"]["id"], team_of(body), ref, body.get("response_url")
         )
+        self.background.submit(lambda: replying(respond, work))
 
-    def on_update_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_update_submitted(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         values = view["state"]["values"]
         ref = values[views.MODAL_ACTION][views.MODAL_ACTION]["selected_option"]["value"]
         rag = Rag(values[views.MODAL_RAG][views.MODAL_RAG]["selected_option"]["value"])
         note = values[views.MODAL_NOTE][views.MODAL_NOTE].get("value") or ""
         try:
-            reply = self._update(body["user"]["id"], team_of(body), cmd.UpdateRag(ref, rag, note))
+            check_note(rag, note)  # plain rules: the form can still show this against the reason box
+        except NoteProblem as error:
+            ack(response_action="errors", errors={views.MODAL_NOTE: str(error)})
+            return
+        ack(response_action="update", view=views.outcome_modal(f"Saving {escape(ref)}…"))
+        self.background.submit(lambda: self._save_form(client, body, view, cmd.UpdateRag(ref, rag, note)))
+
+    def on_send_report_docx(
+        self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        as_at = dt.date.fromisoformat(body["actions"][0]["value"])
+        work = lambda: self._send_docx(client, body["user"]["id"], team_of(body), as_at)  # noqa: E731
+        self.background.submit(lambda: replying(respond, work))
+
+    def _save_form(
+        self, client: WebClient, body: dict[str, Any], view: dict[str, Any], update: cmd.UpdateRag
+    ) -> None:
+        """Save the form's update; the modal then says what happened (or why nothing did)."""
+        user_id = body["user"]["id"]
+        try:
+            reply = self._update(user_id, team_of(body), update)
         except InputError as error:
-            block = views.MODAL_NOTE if isinstance(error, NoteProblem) else views.MODAL_ACTION
-            ack(response_action="errors", errors={block: str(error)})
+            client.views_update(
+                view_id=view["id"], view=views.outcome_modal(f":warning: {escape(str(error))}")
+            )
             return
         except Exception:
             log.exception("saving the update form failed")
-            ack(response_action="errors", errors={views.MODAL_ACTION: "Something went wrong. Try again."})
+            message = "Something went wrong on csip's side, so nothing was changed. Please try again."
+            client.views_update(view_id=view["id"], view=views.outcome_modal(f":warning: {message}"))
             return
-        ack()
+        what = f"{escape(update.ref)}: marked {update.rag.label} by <@{user_id}>."
+        client.views_update(view_id=view["id"], view=views.outcome_modal(f":white_check_mark: {what}"))
         context = views.ModalContext.load(view.get("private_metadata", ""))
         if context.reminder_channel and context.reminder_ts:
-            what = f"{ref}: marked {rag.label} by <@{body['user']['id']}>."
             where = (context.reminder_channel, context.reminder_ts)
-            mark_reminder(self.open_store, self.directory.client, where, ref, what)
+            mark_reminder(self.open_store, self.directory.client, where, update.ref, what)
         if context.response_url:
             send_reply(WebhookClient(context.response_url).send, reply)
 
@@ -111,30 +133,32 @@ class Handlers:
         return self._read(user_id, team_id, parsed)
 
     def _read(self, user_id: str, team_id: str, parsed: cmd.Command) -> views.Reply:
+        """Each question reads what it is about, never the whole plan."""
         if isinstance(parsed, cmd.Help):
             return views.help_reply(parsed.problem)
         today = london_date(self.clock())
         with self.open_store() as store:
             plan_id = self._plan_id(store, team_id)
-            if isinstance(parsed, cmd.Report):  # reads the history as at its own date
-                built = self._report(store, plan_id, parsed.as_at or today, today)
-                return views.report_reply(paragraph(built.report), built.report.as_at)
-            plan = store.load(plan_id)
             match parsed:
+                case cmd.Report(as_at):  # reads the plan as at its own date
+                    built = self._report(store, plan_id, as_at or today, today)
+                    return views.report_reply(paragraph(built.report), built.report.as_at)
                 case cmd.Show(ref):
-                    action = find_action(plan, ref)
+                    plan, action = find_action(store, plan_id, ref)
                     plan = self._with_owner_resolved(store, plan, action)
                     return views.action_card(action, plan, today)
                 case cmd.Mine():
-                    mine = self._actions_of(store, plan, user_id)
-                    return views.action_list("Your actions", mine, plan, today)
+                    plan = self._plan_of(store, plan_id, user_id)
+                    return views.action_list("Your actions", list(plan.actions.values()), plan, today)
                 case cmd.Overdue():
-                    late = [a for a in plan.actions.values() if is_overdue(a, today)]
-                    return views.action_list("Overdue actions", late, plan, today)
+                    plan = store.select(plan_id, Which(overdue_on=today))
+                    return views.action_list("Overdue actions", list(plan.actions.values()), plan, today)
                 case cmd.Summary(None):
-                    return views.summary_reply(plan_figures(plan.actions, today), "The plan")
+                    return views.summary_reply(
+                        figures_from_tally(store.tally(plan_id, today), today), "The plan"
+                    )
                 case cmd.Summary(number) if number is not None:
-                    return self._priority_summary(plan, number, today)
+                    return self._priority_summary(store, plan_id, number, today)
         return views.help_reply()
 
     def _update(self, user_id: str, team_id: str, parsed: cmd.Command) -> views.Reply:
@@ -161,7 +185,7 @@ class Handlers:
                     what = f"{ref} now belongs to <@{new_user}>."
                 case _:
                     raise InputError("That is not a change csip can make.")
-            action = plan.actions[find_action(plan, ref).ref]
+            (action,) = plan.actions.values()
             return views.updated_reply(action, plan, london_date(now), what)
 
     def _open_modal(
@@ -174,23 +198,16 @@ class Handlers:
         response_url: str | None,
     ) -> views.Reply | None:
         with self.open_store() as store:
-            plan = store.load(self._plan_id(store, team_id))
-            choices = self._actions_of(store, plan, user_id)
-        if ref is not None:
-            chosen = find_action(plan, ref)
-            choices = [chosen, *(a for a in choices if a.ref != chosen.ref)]
+            plan_id = self._plan_id(store, team_id)
+            choices = list(self._plan_of(store, plan_id, user_id).actions.values())
+            if ref is not None:
+                _, chosen = find_action(store, plan_id, ref)
+                choices = [chosen, *(a for a in choices if a.ref != chosen.ref)]
         if not choices:
             raise InputError("You have no actions in the plan. Try `/csip update <ref> <rag> <note>`.")
         modal = views.update_modal(choices, ref, views.ModalContext(response_url))
         client.views_open(trigger_id=trigger_id, view=modal)
         return None
-
-    def on_send_report_docx(
-        self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        as_at = dt.date.fromisoformat(body["actions"][0]["value"])
-        replying(respond, lambda: self._send_docx(client, body["user"]["id"], team_of(body), as_at))
 
     def _send_docx(self, client: WebClient, user_id: str, team_id: str, as_at: dt.date) -> views.Reply:
         """The Word version, uploaded to the user's direct messages with the app."""
@@ -216,15 +233,12 @@ class Handlers:
     def _plan_id(self, store: PlanStore, team_id: str) -> int:
         return plan_for(store, team_id, self.settings)
 
-    def _actions_of(self, store: PlanStore, plan: PlanView, user_id: str) -> list[ActionState]:
-        person = identify(store, self.directory, plan.plan_id, user_id)
+    def _plan_of(self, store: PlanStore, plan_id: int, user_id: str) -> PlanView:
+        """The caller's actions (owned or delegated), as they stand."""
+        person = identify(store, self.directory, plan_id, user_id)
         if person is None:
             raise InputError("I can't find you in the plan: your Slack e-mail is not an owner's.")
-        return [
-            action
-            for action in plan.actions.values()
-            if action.owner_id == person.id or person.id in action.record.delegate_ids
-        ]
+        return store.select(plan_id, Which(person_id=person.id))
 
     def _with_owner_resolved(self, store: PlanStore, plan: PlanView, action: ActionState) -> PlanView:
         owner = plan.person(action.owner_id)
@@ -236,9 +250,10 @@ class Handlers:
             return plan
         return PlanView(plan.plan_id, plan.priorities, {**plan.people, owner.id: resolved}, plan.actions)
 
-    def _priority_summary(self, plan: PlanView, number: int, today: dt.date) -> views.Reply:
-        priority = plan.priorities.get(number)
+    def _priority_summary(self, store: PlanStore, plan_id: int, number: int, today: dt.date) -> views.Reply:
+        priorities = store.priorities(plan_id)
+        priority = priorities.get(number)
         if priority is None:
-            raise InputError(f"There is no priority {number}; the plan has {len(plan.priorities)}.")
-        actions = {ref: a for ref, a in plan.actions.items() if a.priority == number}
-        return views.summary_reply(plan_figures(actions, today), f"Priority {number} {priority.title}")
+            raise InputError(f"There is no priority {number}; the plan has {len(priorities)}.")
+        figures = figures_from_tally(store.tally(plan_id, today, priority=number), today)
+        return views.summary_reply(figures, f"Priority {number} {priority.title}")

@@ -19,12 +19,14 @@ from bot.directory import SlackDirectory
 from bot.reminder_buttons import CONFIRM, REMINDER, SNOOZE_DAYS, mark_done
 from bot.replies import replying
 from bot.requests import caller_for, plan_for, team_of
+from bot.work import Background
 from csip.settings import Settings
 from plan.clock import Clock, london_date
 from plan.model import Rag
 from plan.parsing import uk_date
+from plan.ports import PlanStore
 from plan.service import Change, confirm_rag, find_action, snooze, update_rag
-from storage.store import SqlPlanStore, StoreFactory
+from storage.store import StoreFactory
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +62,11 @@ class ReminderHandlers:
     open_store: StoreFactory
     directory: SlackDirectory
     clock: Clock
+    background: Background
 
     def on_button(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        replying(respond, lambda: self._press(body, client))
+        self.background.submit(lambda: replying(respond, lambda: self._press(body, client)))
 
     def _press(self, body: dict[str, Any], client: WebClient) -> None:
         pressed = body["actions"][0]
@@ -100,7 +103,7 @@ class ReminderHandlers:
             update_rag(store, change, rag, "")
             return f"{ref}: marked {rag.label} by <@{user_id}>."
 
-    def _change(self, store: SqlPlanStore, user_id: str, team_id: str, ref: str, now: dt.datetime) -> Change:
+    def _change(self, store: PlanStore, user_id: str, team_id: str, ref: str, now: dt.datetime) -> Change:
         plan_id = plan_for(store, team_id, self.settings)
         return Change(plan_id, caller_for(store, self.directory, plan_id, user_id, self.settings), ref, now)
 
@@ -109,6 +112,6 @@ class ReminderHandlers:
     ) -> None:
         with self.open_store() as store:
             plan_id = plan_for(store, team_of(body), self.settings)
-            action = find_action(store.load(plan_id), ref)
+            _, action = find_action(store, plan_id, ref)
         context = views.ModalContext(reminder_channel=where[0], reminder_ts=where[1])
         client.views_open(trigger_id=body["trigger_id"], view=views.update_modal([action], ref, context, rag))

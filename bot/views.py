@@ -198,6 +198,18 @@ class ModalContext:
         return cls(data.get("response_url"), data.get("channel"), data.get("ts"))
 
 
+def outcome_modal(mrkdwn: str) -> View:
+    """What the update form turns into once submitted: "Saving…", then what happened.
+
+    ``mrkdwn`` is shown as it is: escape any user text in it first."""
+    return View(
+        type="modal",
+        title=PlainTextObject(text="Update an action"),
+        close=PlainTextObject(text="Close"),
+        blocks=[section(mrkdwn)],
+    )
+
+
 MODAL_ACTION, MODAL_RAG, MODAL_NOTE = "action", "rag", "note"
 MAX_OPTIONS = 100
 

@@ -7,11 +7,13 @@ so the digest, the reports and `/csip summary` all count through here.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from plan.model import ActionState, Rag
-from plan.rules import is_due_by, is_overdue
+from plan.rules import is_due_by
 
 
 def largest_remainder(counts: Sequence[int], total: int = 100) -> list[int]:
@@ -93,16 +95,55 @@ class PlanFigures:
         return percent_of(self.due, self.total)
 
 
-def plan_figures(actions: Mapping[str, ActionState], on: dt.date) -> PlanFigures:
+class Due(StrEnum):
+    """When an action is due, seen from one day: all the figures need to know of its date."""
+
+    UNDATED = "undated"
+    PAST = "past"
+    TODAY = "today"
+    LATER = "later"
+
+
+def due_on(due_date: dt.date | None, on: dt.date) -> Due:
+    if due_date is None:
+        return Due.UNDATED
+    if due_date < on:
+        return Due.PAST
+    return Due.TODAY if due_date == on else Due.LATER
+
+
+Tally = Mapping[tuple[Rag | None, Due], int]
+"""How many actions have each RAG and due timing: enough for every headline figure, and what
+storage can count in SQL without reading the actions."""
+
+
+def tally(actions: Iterable[ActionState], on: dt.date) -> Counter[tuple[Rag | None, Due]]:
+    return Counter((action.rag, due_on(action.due_date, on)) for action in actions)
+
+
+def figures_from_tally(counts: Tally, on: dt.date) -> PlanFigures:
     """Figures as the report counts them: RAG shares are of the actions due by ``on``."""
-    due = [action for action in actions.values() if is_due_by(action, on)]
+    due = Counter[Rag | None]()
+    for (rag, when), n in counts.items():
+        if when in (Due.PAST, Due.TODAY):
+            due[rag] += n
     return PlanFigures(
         on=on,
-        total=len(actions),
-        due=len(due),
-        overdue=sum(1 for action in actions.values() if is_overdue(action, on)),
-        rag=rag_figures(due),
+        total=sum(counts.values()),
+        due=sum(due.values()),
+        overdue=sum(n for (rag, when), n in counts.items() if when is Due.PAST and rag is not Rag.COMPLETE),
+        rag=RagFigures(
+            red=due[Rag.RED],
+            amber=due[Rag.AMBER],
+            green=due[Rag.GREEN] + due[Rag.COMPLETE],
+            complete=due[Rag.COMPLETE],
+            unrated=due[None],
+        ),
     )
+
+
+def plan_figures(actions: Mapping[str, ActionState], on: dt.date) -> PlanFigures:
+    return figures_from_tally(tally(actions.values(), on), on)
 
 
 @dataclass(frozen=True)

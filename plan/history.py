@@ -1,14 +1,16 @@
 """Fold the append-only history into an action's state at an instant.
 
-The history is the truth; current values are derived, never stored. The same fold serves
-"now" and "as at" a past date, so a committee figure and a Slack reply cannot disagree.
+The history is the truth. Storage keeps each action's states beside it (``versions``: what the
+action looked like from one instant to the next), written by this same fold in the transaction
+that appends the events, so "now", a digest's "a week ago" and "as at 31 August 2017" are one
+indexed read and can never disagree with a fold of the history itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from plan.model import ActionRecord, ActionState, Event, EventKind, Person, PlanView, Priority, Rag
 
@@ -19,7 +21,9 @@ def event_order(event: Event) -> tuple[dt.datetime, dt.datetime, int]:
 
 
 @dataclass
-class _Fold:
+class ActionFold:
+    """An action's state as events are applied to it, one by one, in the order they apply."""
+
     owner_id: int | None = None
     due_date: dt.date | None = None
     original_due_date: dt.date | None = None
@@ -51,6 +55,38 @@ class _Fold:
             self.last_note = event.note
 
 
+@dataclass(frozen=True)
+class Version:
+    """What an action looked like from ``valid_from`` until the next version's ``valid_from``.
+
+    ``recorded_at`` is when the last event folded into it was written down: an event that
+    takes effect at the same instant but was recorded later still comes after it.
+    """
+
+    valid_from: dt.datetime
+    recorded_at: dt.datetime
+    fold: ActionFold
+
+
+def versions(events: Sequence[Event], start: ActionFold | None = None) -> list[Version]:
+    """The versions that ``events`` (in the order they apply) make, one per instant.
+
+    ``start`` is the fold before the first event (an action's current state when new events are
+    appended). Events at the same instant merge into one version: a view as at that instant
+    sees all of them.
+    """
+    fold = replace(start) if start else ActionFold()
+    made: list[Version] = []
+    for event in events:
+        fold.apply(event)
+        version = Version(event.effective_at, event.recorded_at, replace(fold))
+        if made and made[-1].valid_from == event.effective_at:
+            made[-1] = version
+        else:
+            made.append(version)
+    return made
+
+
 def fold_action(
     record: ActionRecord, events: Iterable[Event], as_at: dt.datetime | None = None
 ) -> ActionState | None:
@@ -58,17 +94,17 @@ def fold_action(
 
     Returns None when the action did not exist yet at that instant.
     """
-    state = _Fold()
+    state = ActionFold()
     seen = False
     for event in sorted(events, key=event_order):
         if as_at is not None and event.effective_at > as_at:
             break
         state.apply(event)
         seen = True
-    return _state(record, state) if seen else None
+    return action_state(record, state) if seen else None
 
 
-def _state(record: ActionRecord, fold: _Fold) -> ActionState:
+def action_state(record: ActionRecord, fold: ActionFold) -> ActionState:
     return ActionState(
         record=record,
         owner_id=fold.owner_id,
@@ -108,20 +144,10 @@ class PlanHistory:
                 actions[record.ref] = state
         return PlanView(self.plan_id, self.priorities, self.people, actions)
 
-    def timeline(self, instants: Sequence[dt.datetime]) -> Iterator[PlanView]:
-        """The plan at each of ``instants`` (in order), folding each event once, not once per instant."""
-        folds = {record.id: _Fold() for record in self.records}
-        started: set[int] = set()
-        next_event = dict.fromkeys(folds, 0)
-        for instant in instants:
-            actions = {}
-            for record in self.records:
-                events, index, fold = self.events.get(record.id, []), next_event[record.id], folds[record.id]
-                while index < len(events) and events[index].effective_at <= instant:
-                    fold.apply(events[index])
-                    started.add(record.id)
-                    index += 1
-                next_event[record.id] = index
-                if record.id in started:
-                    actions[record.ref] = _state(record, fold)
-            yield PlanView(self.plan_id, self.priorities, self.people, actions)
+
+def rewind(view: PlanView, earlier: Mapping[str, ActionState | None]) -> PlanView:
+    """``view`` as it stood before the changes since then: ``earlier`` holds the state then of
+    every action that has changed since (None: it did not exist yet). Others are as they are."""
+    actions = {ref: action for ref, action in view.actions.items() if ref not in earlier}
+    actions.update({ref: action for ref, action in earlier.items() if action is not None})
+    return PlanView(view.plan_id, view.priorities, view.people, actions)

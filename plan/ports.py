@@ -1,18 +1,32 @@
 """What the plan's services need from storage, stated without saying how it is stored.
 
-``storage.unit_of_work.SqlPlanStore`` is the real one. A store is a unit of work: changes
-made through it land together on ``commit`` or not at all.
+``storage.store.SqlPlanStore`` is the real one. A store is a unit of work: changes made through
+it land together on ``commit`` or not at all. Reads are sized to their question: one action,
+one person's actions or a count never read the whole plan, and no read folds the history
+(the store keeps each action's states beside its events, in the same transaction).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
+from plan.figures import Tally
 from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
-from plan.model import Event, Person, PlanView
+from plan.model import ActionState, Event, Person, PlanView, Priority
+
+
+@dataclass(frozen=True)
+class Which:
+    """Which actions a view of the plan as it stands holds: those matching every given filter."""
+
+    refs: frozenset[str] | None = None
+    person_id: int | None = None  # owned by, or delegated to, this person
+    priority: int | None = None
+    overdue_on: dt.date | None = None  # past due on this day and not complete
 
 
 class PlanStore(Protocol):
@@ -25,11 +39,32 @@ class PlanStore(Protocol):
         ...
 
     def load(self, plan_id: int, as_at: dt.datetime | None = None) -> PlanView:
-        """The whole plan folded from its history up to ``as_at`` (UTC), in a fixed few queries."""
+        """The whole plan as it stood at ``as_at`` (UTC; None: as it stands), one row per action."""
+        ...
+
+    def select(self, plan_id: int, which: Which) -> PlanView:
+        """The actions ``which`` picks, as they stand, with the priorities and the people they name."""
+        ...
+
+    def tally(
+        self, plan_id: int, on: dt.date, priority: int | None = None, as_at: dt.datetime | None = None
+    ) -> Tally:
+        """Actions counted by RAG and by when they are due, seen from ``on``, as they stood at
+        ``as_at`` (None: as they stand)."""
+        ...
+
+    def priorities(self, plan_id: int) -> dict[int, Priority]: ...
+
+    def refs(self, plan_id: int) -> list[str]:
+        """Every action's ref: only to suggest the nearest when one is mistyped."""
+        ...
+
+    def changed_since(self, plan_id: int, instant: dt.datetime) -> dict[str, ActionState | None]:
+        """The state at ``instant`` of every action that has changed since (None: not yet created)."""
         ...
 
     def history(self, plan_id: int, until: dt.datetime | None = None) -> PlanHistory:
-        """Every record and event up to ``until``, for views at many instants (reports, trends)."""
+        """Every record and event up to ``until``: the audit trail, and the truth states answer to."""
         ...
 
     def ensure_people(self, plan_id: int, keys: Iterable[str]) -> dict[str, int]:
@@ -46,7 +81,9 @@ class PlanStore(Protocol):
         """Insert or update actions' fixed facts by ref; returns every ref's action id."""
         ...
 
-    def add_events(self, plan_id: int, events: Sequence[Event]) -> None: ...
+    def add_events(self, plan_id: int, events: Sequence[Event]) -> None:
+        """Append to the history and bring the actions' states up to date, in one transaction."""
+        ...
 
     def person_by_slack_id(self, plan_id: int, user_id: str) -> Person | None: ...
 

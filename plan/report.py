@@ -12,22 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from plan.clock import end_of_day
 from plan.digest import ExemptionLine, exemption_lines
 from plan.figures import (
     PlanFigures,
     PriorityFigures,
-    RagFigures,
     most_red,
     plan_figures,
     priorities_without_red,
     priority_figures,
-    rag_figures,
 )
-from plan.history import PlanHistory
 from plan.model import ActionState, PlanView, Rag
 from plan.parsing import uk_date
-from plan.rules import is_due_by, is_overdue, sort_by_ref
+from plan.rules import is_overdue, sort_by_ref
 
 WORDS = ["No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
 
@@ -239,12 +235,3 @@ def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
             return [*days, end]
         days.append(last)
         day = next_month
-
-
-def rag_trend(history: PlanHistory, days: Sequence[dt.date]) -> list[tuple[dt.date, RagFigures]]:
-    """RAG of the due actions at the end of each day, from one pass over the history."""
-    views = history.timeline([end_of_day(day) for day in days])
-    return [
-        (day, rag_figures(a for a in view.actions.values() if is_due_by(a, day)))
-        for day, view in zip(days, views, strict=True)
-    ]

@@ -16,7 +16,7 @@ from plan.clock import end_of_day, start_of_day
 from plan.importing import ImportChanges, plan_import
 from plan.model import ActionState, Event, EventKind, Person, PlanView, Rag, Source
 from plan.parsing import InputError, parse_ref
-from plan.ports import PlanStore
+from plan.ports import PlanStore, Which
 from plan.rules import Caller, check_note, may_replan, may_update, nearest_refs
 from plan.sheet import SheetRow
 
@@ -32,12 +32,14 @@ class UnknownRef(InputError):
         self.suggestions = list(suggestions)
 
 
-def find_action(view: PlanView, ref_text: str) -> ActionState:
+def find_action(store: PlanStore, plan_id: int, ref_text: str) -> tuple[PlanView, ActionState]:
+    """One action as it stands, with its priority and people: the plan is not read."""
     ref = parse_ref(ref_text)
+    view = store.select(plan_id, Which(refs=frozenset({ref})))
     action = view.actions.get(ref)
     if action is None:
-        raise UnknownRef(ref, nearest_refs(ref, view.actions))
-    return action
+        raise UnknownRef(ref, nearest_refs(ref, store.refs(plan_id)))
+    return view, action
 
 
 def import_sheet(
@@ -98,6 +100,7 @@ class Change:
 
 
 def update_rag(store: PlanStore, change: Change, rag: Rag, note: str) -> PlanView:
+    """Set the RAG; the view returned holds the action as it now stands."""
     action = _updatable(store, change)
     note = check_note(rag, note)
     return _record(store, change, action, EventKind.RAG, rag=rag, note=note or None)
@@ -120,8 +123,7 @@ def snooze(store: PlanStore, change: Change, until: dt.date) -> ActionState:
 
 
 def _updatable(store: PlanStore, change: Change) -> ActionState:
-    view = store.load(change.plan_id)
-    action = find_action(view, change.ref)
+    view, action = find_action(store, change.plan_id, change.ref)
     lead = view.priorities.get(action.priority)
     if not may_update(change.caller, action, lead.lead_id if lead else None):
         raise Refused(
@@ -131,8 +133,7 @@ def _updatable(store: PlanStore, change: Change) -> ActionState:
 
 
 def reschedule(store: PlanStore, change: Change, due: dt.date, reason: str) -> PlanView:
-    view = store.load(change.plan_id)
-    action = find_action(view, change.ref)
+    view, action = find_action(store, change.plan_id, change.ref)
     _check_may_replan(view, change.caller, action)
     if not reason.strip():
         raise InputError("Say why the due date is changing: committees ask.")
@@ -143,8 +144,7 @@ def reschedule(store: PlanStore, change: Change, due: dt.date, reason: str) -> P
 
 def reassign(store: PlanStore, change: Change, find_owner: Callable[[], Person]) -> PlanView:
     """``find_owner`` is asked only once the caller is known to be allowed to reassign."""
-    view = store.load(change.plan_id)
-    action = find_action(view, change.ref)
+    view, action = find_action(store, change.plan_id, change.ref)
     _check_may_replan(view, change.caller, action)
     new_owner = find_owner()
     if action.owner_id == new_owner.id:
@@ -172,7 +172,7 @@ def _record(
     owner_id: int | None = None,
     note: str | None = None,
 ) -> PlanView:
-    """Append one event for ``action`` and return the plan as it now stands."""
+    """Append one event for ``action`` and return a view of the action as it now stands."""
     event = Event(
         action_id=action.record.id,
         kind=kind,
@@ -187,4 +187,4 @@ def _record(
     )
     store.add_events(change.plan_id, [event])
     store.commit()
-    return store.load(change.plan_id)
+    return store.select(change.plan_id, Which(refs=frozenset({action.ref})))

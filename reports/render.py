@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plan.clock import end_of_day
-from plan.history import PlanHistory
+from plan.figures import RagFigures, figures_from_tally
 from plan.parsing import InputError
 from plan.ports import PlanStore
-from plan.report import Report, as_json, build_report, month_ends, movement_lines, paragraph, rag_trend
+from plan.report import Report, as_json, build_report, month_ends, movement_lines, paragraph
 
 FORMATS = ("text", "json", "docx", "xlsx", "png")
 BINARY = {"docx", "xlsx", "png"}
 
 
+Trend = list[tuple[dt.date, RagFigures]]
+
+
 @dataclass(frozen=True)
 class AsAt:
     report: Report
-    history: PlanHistory
+    trend: Trend | None = None  # RAG at each month's end, for the chart
+
+
+def rag_trend(store: PlanStore, plan_id: int, days: Sequence[dt.date]) -> Trend:
+    """RAG of the due actions at the end of each day: one count in the database per day."""
+    return [
+        (day, figures_from_tally(store.tally(plan_id, day, as_at=end_of_day(day)), day).rag) for day in days
+    ]
 
 
 def report_as_at(
@@ -29,14 +40,16 @@ def report_as_at(
     *,
     start: dt.date | None = None,
     compare: dt.date | None = None,
+    with_trend: bool = False,
 ) -> AsAt:
-    """The plan as it stood at the end of ``as_at``, rebuilt from the history (never today's values)."""
+    """The plan as it stood at the end of ``as_at`` (never today's values): the states kept
+    from the history, one per action, whatever has happened since."""
     if compare is not None and compare >= as_at:
         raise InputError("--compare must be a date before the report's date.")
-    history = store.history(plan_id, until=end_of_day(as_at))
-    earlier = history.at(end_of_day(compare)) if compare else None
-    report = build_report(history.at(end_of_day(as_at)), as_at, start, earlier, compare)
-    return AsAt(report, history)
+    earlier = store.load(plan_id, end_of_day(compare)) if compare else None
+    report = build_report(store.load(plan_id, end_of_day(as_at)), as_at, start, earlier, compare)
+    trend = rag_trend(store, plan_id, month_ends(report.period_start, as_at)) if with_trend else None
+    return AsAt(report, trend)
 
 
 def render(built: AsAt, fmt: str) -> bytes:
@@ -59,6 +72,7 @@ def render(built: AsAt, fmt: str) -> bytes:
     if fmt == "png":
         from reports.charts import report_charts
 
-        trend = rag_trend(built.history, month_ends(report.period_start, report.as_at))
-        return report_charts(report.priorities, report.as_at, trend)
+        if built.trend is None:
+            raise ValueError("a chart needs the report built with_trend")
+        return report_charts(report.priorities, report.as_at, built.trend)
     raise InputError(f"'{fmt}' is not a report format: use one of {', '.join(FORMATS)}.")

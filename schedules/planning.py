@@ -15,6 +15,7 @@ from bot.directory import SlackDirectory, resolve_slack_id
 from csip.settings import Settings
 from plan.calendar import WorkingCalendar
 from plan.digest import build_digest, exemption_lines
+from plan.history import rewind
 from plan.model import Person, PlanView, Rag
 from plan.reminders import ReminderRules, by_lead, escalations, owner_notices
 from reports.charts import priority_chart
@@ -114,7 +115,8 @@ class Planner:
         return [_to_channel(slot, channel, [message])]
 
     def _digest(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
-        week_ago = store.load(view.plan_id, as_at=slot.at - dt.timedelta(days=7))
+        # "What moved" needs the plan a week ago: only what changed in the week is read.
+        week_ago = rewind(view, store.changed_since(view.plan_id, slot.at - dt.timedelta(days=7)))
         summary = build_digest(view, week_ago, slot.day, self.unreachable_owners(store, view))
         head, *lists = messages.digest(summary, view)
         chart = messages.chart_upload(priority_chart(summary.priorities, slot.day), slot.day)

@@ -1,27 +1,40 @@
 """The SQL side of :class:`plan.ports.PlanStore`: one session, one transaction, plain objects out.
 
-Reading the plan costs a fixed handful of queries however many actions there are: every table
-is read once and the history is folded in Python (``plan.history``).
+Every read is a fixed handful of indexed queries over ``action_states`` (see ``storage.states``),
+sized to its question: one action reads one action. Only the audit and the checks against the
+truth read the history itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any
 
-from sqlalchemy import Engine, Row, delete, select
+from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from plan.clock import utc_now
-from plan.history import PlanHistory
+from plan.figures import Due, Tally, due_on
+from plan.history import PlanHistory, action_state
 from plan.importing import ActionSpec, PrioritySpec
-from plan.model import ActionRecord, Event, EventKind, Person, PlanView, Priority, Rag, Source
+from plan.model import ActionRecord, ActionState, Event, Person, PlanView, Priority, Rag
+from plan.ports import Which
+from storage import states
 from storage.deliveries import SqlDeliveries
-from storage.tables import ActionRow, DelegateRow, EventRow, PersonRow, PlanRow, PriorityRow, SnoozeRow
+from storage.states import (
+    ACTIONS,
+    EVENTS,
+    FOLD_COLUMNS,
+    STATES,
+    chunks,
+    current_state,
+    event_from_row,
+    fold_of,
+)
+from storage.tables import ActionRow, DelegateRow, PersonRow, PlanRow, PriorityRow, SnoozeRow
 
 
 def name_from_email(key: str) -> str:
@@ -54,18 +67,97 @@ class SqlPlanStore:
         return row.id
 
     def load(self, plan_id: int, as_at: dt.datetime | None = None) -> PlanView:
-        return self.history(plan_id, until=as_at).at(as_at)
+        return self._view(plan_id, valid_at(as_at))
 
-    def history(self, plan_id: int, until: dt.datetime | None = None) -> PlanHistory:
-        """The plan's records and every event up to ``until``: five statements, whatever the size."""
-        people = {
-            row.id: _person(row)
-            for row in self.session.scalars(select(PersonRow).where(PersonRow.plan_id == plan_id))
-        }
-        priorities = {
+    def select(self, plan_id: int, which: Which) -> PlanView:
+        return self._view(plan_id, [current_state(), *_conditions(which)], whole=False)
+
+    def tally(
+        self, plan_id: int, on: dt.date, priority: int | None = None, as_at: dt.datetime | None = None
+    ) -> Tally:
+        """Counted in SQL over the states' (rag, due date) index: one row per pair."""
+        query = (
+            select(STATES.c.rag, STATES.c.due_date, func.count())
+            .where(STATES.c.plan_id == plan_id, *valid_at(as_at))
+            .group_by(STATES.c.rag, STATES.c.due_date)
+        )
+        if priority is not None:
+            query = query.join(ACTIONS, ACTIONS.c.id == STATES.c.action_id).where(
+                ACTIONS.c.priority == priority
+            )
+        counts: Counter[tuple[Rag | None, Due]] = Counter()
+        for rag, due_date, n in self.session.execute(query):
+            counts[Rag(rag) if rag else None, due_on(due_date, on)] += n
+        return counts
+
+    def priorities(self, plan_id: int) -> dict[int, Priority]:
+        return {
             row.number: Priority(row.number, row.title, row.lead_id)
             for row in self.session.scalars(select(PriorityRow).where(PriorityRow.plan_id == plan_id))
         }
+
+    def refs(self, plan_id: int) -> list[str]:
+        return list(self.session.scalars(select(ActionRow.ref).where(ActionRow.plan_id == plan_id)))
+
+    def changed_since(self, plan_id: int, instant: dt.datetime) -> dict[str, ActionState | None]:
+        """Reads only the versions that ended after ``instant`` and the actions changed since."""
+        later = self.session.scalars(
+            select(ACTIONS.c.ref)
+            .join(STATES, STATES.c.action_id == ACTIONS.c.id)
+            .where(STATES.c.plan_id == plan_id, current_state(), STATES.c.valid_from > instant)
+        )
+        then = self._view(
+            plan_id, [STATES.c.valid_from <= instant, STATES.c.valid_until > instant], whole=False
+        ).actions
+        return {ref: then.get(ref) for ref in later}
+
+    def _view(self, plan_id: int, conditions: Sequence[ColumnElement[bool]], whole: bool = True) -> PlanView:
+        """Actions with the state that ``conditions`` pick, and the people they name (all of
+        them when ``whole``): four statements, whatever the plan's size."""
+        picked = (
+            select(ACTIONS, *(STATES.c[name] for name in FOLD_COLUMNS))
+            .join(STATES, STATES.c.action_id == ACTIONS.c.id)
+            .where(ACTIONS.c.plan_id == plan_id, *conditions)
+        )
+        rows = self.session.execute(picked).all()
+        delegates: dict[int, set[int]] = defaultdict(set)
+        if rows:
+            ids = select(picked.subquery().c.id)
+            for action_id, person_id in self.session.execute(
+                select(DelegateRow.action_id, DelegateRow.person_id).where(DelegateRow.action_id.in_(ids))
+            ):
+                delegates[action_id].add(person_id)
+        priorities = self.priorities(plan_id)
+        actions = {}
+        for row in rows:
+            record = ActionRecord(
+                id=row.id,
+                ref=row.ref,
+                description=row.description,
+                priority=row.priority,
+                recommendations=tuple(r for r in row.recommendations.split(",") if r),
+                delegate_ids=frozenset(delegates[row.id]),
+            )
+            actions[row.ref] = action_state(record, fold_of(row))
+        named = None if whole else _named(actions.values(), priorities.values())
+        return PlanView(plan_id, priorities, self._people(plan_id, named), actions)
+
+    def _people(self, plan_id: int, ids: set[int] | None) -> dict[int, Person]:
+        """The plan's people, or only those with ``ids``."""
+        query = select(PersonRow).where(PersonRow.plan_id == plan_id)
+        if ids is None:
+            return {row.id: _person(row) for row in self.session.scalars(query)}
+        people: dict[int, Person] = {}
+        for chunk in chunks(sorted(ids)):
+            people.update(
+                {row.id: _person(row) for row in self.session.scalars(query.where(PersonRow.id.in_(chunk)))}
+            )
+        return people
+
+    def history(self, plan_id: int, until: dt.datetime | None = None) -> PlanHistory:
+        """The plan's records and every event up to ``until``: five statements, whatever the size."""
+        people = self._people(plan_id, None)
+        priorities = self.priorities(plan_id)
         delegates: dict[int, set[int]] = defaultdict(set)
         for action_id, person_id in self.session.execute(
             select(DelegateRow.action_id, DelegateRow.person_id)
@@ -73,7 +165,6 @@ class SqlPlanStore:
             .where(ActionRow.plan_id == plan_id)
         ):
             delegates[action_id].add(person_id)
-        actions = ActionRow.__table__
         records = tuple(
             ActionRecord(
                 id=row.id,
@@ -83,20 +174,19 @@ class SqlPlanStore:
                 recommendations=tuple(r for r in row.recommendations.split(",") if r),
                 delegate_ids=frozenset(delegates[row.id]),
             )
-            for row in self.session.execute(select(actions).where(actions.c.plan_id == plan_id))
+            for row in self.session.execute(select(ACTIONS).where(ACTIONS.c.plan_id == plan_id))
         )
         return PlanHistory(plan_id, priorities, people, records, self.events(plan_id, until))
 
     def events(self, plan_id: int, as_at: dt.datetime | None) -> dict[int, list[Event]]:
         """Every event of the plan in one query, as plain rows (ORM objects cost ~10x more)."""
-        table = EventRow.__table__
-        query = select(table).where(table.c.plan_id == plan_id)
+        query = select(EVENTS).where(EVENTS.c.plan_id == plan_id)
         if as_at is not None:
-            query = query.where(table.c.effective_at <= as_at)
-        query = query.order_by(table.c.effective_at, table.c.recorded_at, table.c.id)
+            query = query.where(EVENTS.c.effective_at <= as_at)
+        query = query.order_by(EVENTS.c.effective_at, EVENTS.c.recorded_at, EVENTS.c.id)
         by_action: dict[int, list[Event]] = defaultdict(list)
         for row in self.session.execute(query):
-            by_action[row.action_id].append(_event(row))
+            by_action[row.action_id].append(event_from_row(row))
         return by_action
 
     def person_by_slack_id(self, plan_id: int, user_id: str) -> Person | None:
@@ -200,23 +290,29 @@ class SqlPlanStore:
         self.session.flush()
 
     def add_events(self, plan_id: int, events: Sequence[Event]) -> None:
-        self.session.add_all(
-            EventRow(
-                plan_id=plan_id,
-                action_id=event.action_id,
-                kind=event.kind.value,
-                rag=event.rag.value if event.rag else None,
-                due_date=event.due_date,
-                owner_id=event.owner_id,
-                note=event.note,
-                actor_id=event.actor_id,
-                source=event.source.value,
-                effective_at=event.effective_at,
-                recorded_at=event.recorded_at,
-            )
-            for event in events
+        if not events:
+            return
+        self.session.flush()  # the actions the events are about, if added in this transaction
+        self.session.execute(
+            insert(EVENTS),
+            [
+                {
+                    "plan_id": plan_id,
+                    "action_id": event.action_id,
+                    "kind": event.kind.value,
+                    "rag": event.rag.value if event.rag else None,
+                    "due_date": event.due_date,
+                    "owner_id": event.owner_id,
+                    "note": event.note,
+                    "actor_id": event.actor_id,
+                    "source": event.source.value,
+                    "effective_at": event.effective_at,
+                    "recorded_at": event.recorded_at,
+                }
+                for event in events
+            ],
         )
-        self.session.flush()
+        states.advance(self.session, plan_id, events)
 
     def add_snooze(
         self, plan_id: int, action_id: int, person_id: int | None, until: dt.date, now: dt.datetime
@@ -242,20 +338,41 @@ def _person(row: PersonRow) -> Person:
     return Person(id=row.id, name=row.name, email=row.email, slack_user_id=row.slack_user_id)
 
 
-def _event(row: Row[Any]) -> Event:
-    return Event(
-        id=row.id,
-        action_id=row.action_id,
-        kind=EventKind(row.kind),
-        rag=Rag(row.rag) if row.rag else None,
-        due_date=row.due_date,
-        owner_id=row.owner_id,
-        note=row.note,
-        actor_id=row.actor_id,
-        source=Source(row.source),
-        effective_at=row.effective_at,
-        recorded_at=row.recorded_at,
-    )
+def valid_at(instant: dt.datetime | None) -> list[ColumnElement[bool]]:
+    """The conditions that pick each action's version at ``instant`` (None: as it stands)."""
+    if instant is None:
+        return [current_state()]
+    return [
+        STATES.c.valid_from <= instant,
+        or_(STATES.c.valid_until.is_(None), STATES.c.valid_until > instant),
+    ]
+
+
+def _conditions(which: Which) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if which.refs is not None:
+        found.append(ACTIONS.c.ref.in_(sorted(which.refs)))
+    if which.person_id is not None:
+        delegated = select(DelegateRow.action_id).where(DelegateRow.person_id == which.person_id)
+        found.append(or_(STATES.c.owner_id == which.person_id, ACTIONS.c.id.in_(delegated)))
+    if which.priority is not None:
+        found.append(ACTIONS.c.priority == which.priority)
+    if which.overdue_on is not None:
+        found += [
+            STATES.c.due_date < which.overdue_on,
+            or_(STATES.c.rag.is_(None), STATES.c.rag != Rag.COMPLETE.value),
+        ]
+    return found
+
+
+def _named(actions: Iterable[ActionState], priorities: Iterable[Priority]) -> set[int]:
+    """The people a view's actions and priorities name: owners, delegates and leads."""
+    named = {lead for lead in (p.lead_id for p in priorities) if lead is not None}
+    for action in actions:
+        named |= action.record.delegate_ids
+        if action.owner_id is not None:
+            named.add(action.owner_id)
+    return named
 
 
 StoreFactory = Callable[[], AbstractContextManager[SqlPlanStore]]

@@ -1,7 +1,10 @@
 """The database schema as SQLAlchemy 2 typed models. Alembic migrations create it.
 
-Actions keep only their fixed facts; owner, due date and RAG live in ``action_events``, an
-append-only history that is folded on read (see ``plan.history``).
+Actions keep only their fixed facts; owner, due date and RAG live in ``action_events``, the
+append-only history, which is the truth. ``action_states`` keeps what that history folds to
+(``plan.history.versions``), written in the same transaction as the events, so that reads never
+fold: the current state is the row with no ``valid_until``; the plan as at any instant is the
+row whose validity covers it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -89,7 +93,10 @@ class PriorityRow(Base):
 
 class ActionRow(Base):
     __tablename__ = "actions"
-    __table_args__ = (UniqueConstraint("plan_id", "ref", name="uq_actions_plan_ref"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "ref", name="uq_actions_plan_ref"),
+        Index("ix_actions_plan_priority", "plan_id", "priority"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
     ref: Mapped[str] = mapped_column(String(32))
@@ -101,6 +108,7 @@ class ActionRow(Base):
 
 class DelegateRow(Base):
     __tablename__ = "action_delegates"
+    __table_args__ = (Index("ix_action_delegates_person", "person_id"),)
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
 
@@ -124,6 +132,48 @@ class EventRow(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+CURRENT = text("valid_until IS NULL")
+
+
+def _current(name: str, *columns: str, unique: bool = False) -> Index:
+    """An index of current states only: what commands about the plan as it stands look up."""
+    return Index(name, *columns, unique=unique, sqlite_where=CURRENT, postgresql_where=CURRENT)
+
+
+class StateRow(Base):
+    """One version of an action: its state from ``valid_from`` until ``valid_until`` (None: now).
+
+    Derived from ``action_events`` and rewritten from them whenever an event is backfilled
+    before the latest; ``tests/test_states.py`` rebuilds every state from the history and compares.
+    """
+
+    __tablename__ = "action_states"
+    __table_args__ = (
+        _current("uq_action_states_current", "action_id", unique=True),
+        _current("ix_action_states_current_owner", "plan_id", "owner_id"),
+        _current("ix_action_states_current_rag_due", "plan_id", "rag", "due_date"),
+        Index("ix_action_states_plan_from", "plan_id", "valid_from"),
+        Index("ix_action_states_plan_until", "plan_id", "valid_until"),
+        Index("ix_action_states_action_from", "action_id", "valid_from"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    valid_from: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    valid_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    original_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    rag: Mapped[str | None] = mapped_column(String(16))
+    rag_note: Mapped[str | None] = mapped_column(Text)
+    rag_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    rag_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_update_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_note: Mapped[str | None] = mapped_column(Text)
+    times_rescheduled: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class DeliveryRow(Base):
     """One scheduled message, claimed before it is sent and marked delivered after Slack's ok.
 
@@ -135,6 +185,7 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("plan_id", "kind", "recipient", "subject", "slot_date", name="uq_deliveries_key"),
         Index("ix_deliveries_status", "status"),
+        Index("ix_deliveries_message", "channel", "slack_ts"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 
 from bot.app import build_app
 from bot.server import asgi_app
+from bot.work import Background
 from csip.settings import Settings
 from plan.clock import Clock
 from plan.service import import_sheet
@@ -26,6 +27,7 @@ from storage.database import connect, migrate
 from storage.store import StoreFactory, store_factory
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn
+from tests.states_check import assert_states_follow_history
 
 SIGNING_SECRET = "test-signing-secret"
 # A Tuesday in term time, London summer time.
@@ -62,9 +64,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database; afterwards, whatever the test wrote, its kept states must be what
+    its history folds to (every write path in the suite is checked this way)."""
     engine = connect(database_url)
     migrate(engine)
     yield engine
+    assert_states_follow_history(engine)
     engine.dispose()
 
 
@@ -126,10 +131,15 @@ def settings(slack: SlackStandIn, database_url: str) -> Settings:
 
 @contextmanager
 def serving(
-    settings: Settings, open_store: StoreFactory, slack: SlackStandIn, clock: Clock = lambda: NOW
+    settings: Settings,
+    open_store: StoreFactory,
+    slack: SlackStandIn,
+    clock: Clock = lambda: NOW,
+    background: Background | None = None,
 ) -> Iterator[SlackHttp]:
     """The app served by uvicorn on a loopback port, as `csip serve` runs it."""
-    app = build_app(settings, open_store, clock=clock)
+    background = background or Background()
+    app = build_app(settings, open_store, clock=clock, background=background)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)  # connections queue here until uvicorn starts accepting
@@ -143,6 +153,7 @@ def serving(
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+        background.shutdown()  # work still running after an ack finishes before the test ends
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from bot.commands import OpenUpdateModal, Reassign, Reschedule, UpdateRag, parse
 from bot.mrkdwn import escape
 from plan.clock import end_of_day, start_of_day
 from plan.figures import largest_remainder, percent_of
-from plan.history import PlanHistory, fold_action
+from plan.history import fold_action
 from plan.model import ActionRecord, Event, EventKind, Rag, Source
 from plan.parsing import InputError, parse_date, parse_rag, uk_date
 from plan.rules import check_note, nearest_refs, ref_key
@@ -115,21 +115,3 @@ def test_command_parsing() -> None:
 
 def test_escape() -> None:
     assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
-
-
-def test_a_timeline_folds_to_the_same_views_as_folding_at_each_instant() -> None:
-    at = [dt.datetime(2017, month, 1, tzinfo=dt.UTC) for month in range(1, 13)]
-    records = tuple(ActionRecord(id=n, ref=f"1.{n}", description="d", priority=1) for n in range(1, 4))
-    events = {
-        n: [
-            Event(action_id=n, kind=EventKind.CREATED, effective_at=at[n], recorded_at=at[n],
-                  source=Source.IMPORT, owner_id=1, due_date=dt.date(2017, 6, n)),
-            Event(action_id=n, kind=EventKind.RAG, effective_at=at[n + 2], recorded_at=at[n + 2],
-                  source=Source.SLACK, rag=Rag.RED, note="late"),
-            Event(action_id=n, kind=EventKind.DUE, effective_at=at[n + 5], recorded_at=at[n + 5],
-                  source=Source.SLACK, due_date=dt.date(2017, 12, n), note="moved"),
-        ]
-        for n in range(1, 4)
-    }  # fmt: skip
-    history = PlanHistory(1, {}, {}, records, events)
-    assert list(history.timeline(at)) == [history.at(instant) for instant in at]

@@ -121,10 +121,20 @@ def test_update_with_no_arguments_opens_a_modal_of_my_actions(http: SlackHttp) -
     assert json.loads(view["private_metadata"])["response_url"] == http.slack.response_url()
 
 
+def outcome(http: SlackHttp) -> str:
+    """The text the submitted form shows once the work after its ack is done."""
+    calls = http.slack.wait_for(lambda calls: any(c.method == "views.update" for c in calls))
+    (update,) = [c for c in calls if c.method == "views.update"]
+    assert update.params["view_id"] == "V1"
+    return json.dumps(update.params["view"]["blocks"])
+
+
 def test_modal_submission_records_and_confirms(http: SlackHttp, small_plan: StoreFactory) -> None:
     metadata = json.dumps({"response_url": http.slack.response_url("modal")})
     status, body = submit(http, ALICE, modal_values("5.3", "amber", "Back on track next month"), metadata)
-    assert status == 200 and body == ""
+    assert status == 200
+    assert json.loads(body)["response_action"] == "update"  # "Saving 5.3…" while the work runs
+    assert "5.3: marked Amber" in outcome(http)
     assert rag_of(small_plan, "5.3") == "amber"
     reply = http.slack.wait_for_response("modal")[0]
     assert "5.3 is now Amber" in json.dumps(reply["blocks"])
@@ -140,10 +150,10 @@ def test_modal_red_without_reason_shows_the_error_in_the_form(
     assert rag_of(small_plan, "5.1") == "amber"
 
 
-def test_modal_refuses_a_stranger_against_the_action(http: SlackHttp, small_plan: StoreFactory) -> None:
-    status, body = submit(http, "UDAVE", modal_values("5.1", "green", None), "{}")
+def test_modal_refuses_a_stranger_in_the_form(http: SlackHttp, small_plan: StoreFactory) -> None:
+    status, _ = submit(http, "UDAVE", modal_values("5.1", "green", None), "{}")
     assert status == 200
-    assert "Only the owner of 5.1" in json.loads(body)["errors"]["action"]
+    assert "Only the owner of 5.1" in outcome(http)
     assert rag_of(small_plan, "5.1") == "amber"
 
 

@@ -1,0 +1,167 @@
+"""Keeping ``action_states`` in step with ``action_events``, in the same transaction.
+
+Appending events to an action usually only moves it forward: its current state is folded on
+from the current row (``plan.history.versions``), which is closed at the new event's instant.
+An event that takes effect before the action's latest (a backfilled tracker) rewrites that
+action's versions from its whole history. Either way only the actions touched are read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from plan.history import ActionFold, Version, event_order, versions
+from plan.model import Event, EventKind, Rag, Source
+from storage.tables import ActionRow, EventRow, StateRow
+
+STATES = cast(Table, StateRow.__table__)
+EVENTS = cast(Table, EventRow.__table__)
+ACTIONS = cast(Table, ActionRow.__table__)
+FOLD_COLUMNS = (
+    "owner_id",
+    "due_date",
+    "original_due_date",
+    "rag",
+    "rag_note",
+    "rag_since",
+    "rag_confirmed_at",
+    "last_update_at",
+    "last_note",
+    "times_rescheduled",
+)
+CHUNK = 1000  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def current_state() -> ColumnElement[bool]:
+    """The condition that picks each action's current version."""
+    return STATES.c.valid_until.is_(None)
+
+
+def fold_of(row: Row[Any]) -> ActionFold:
+    """The fold a stored version holds, to carry on folding from."""
+    values = {name: getattr(row, name) for name in FOLD_COLUMNS}
+    values["rag"] = Rag(row.rag) if row.rag else None
+    return ActionFold(**values)
+
+
+def _columns(fold: ActionFold) -> dict[str, Any]:
+    values = {name: getattr(fold, name) for name in FOLD_COLUMNS}
+    values["rag"] = fold.rag.value if fold.rag else None
+    return values
+
+
+def _rows(plan_id: int, action_id: int, made: Sequence[Version]) -> list[dict[str, Any]]:
+    """New state rows for ``made``, each valid until the next one starts; the last is current."""
+    return [
+        {
+            "plan_id": plan_id,
+            "action_id": action_id,
+            "valid_from": version.valid_from,
+            "valid_until": made[i + 1].valid_from if i + 1 < len(made) else None,
+            "recorded_at": version.recorded_at,
+            **_columns(version.fold),
+        }
+        for i, version in enumerate(made)
+    ]
+
+
+def advance(session: Session, plan_id: int, events: Iterable[Event]) -> None:
+    """Bring the states of the actions ``events`` touch up to date (the events are already added)."""
+    by_action: dict[int, list[Event]] = defaultdict(list)
+    for event in sorted(events, key=event_order):
+        by_action[event.action_id].append(event)
+    ids = sorted(by_action)
+    current = _lock_current(session, ids)
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    rewrite: list[int] = []
+    for action_id in ids:
+        new, row = by_action[action_id], current.get(action_id)
+        if row is not None and (new[0].effective_at, new[0].recorded_at) < (row.valid_from, row.recorded_at):
+            rewrite.append(action_id)  # backfilled before the latest: fold the whole history again
+            continue
+        made = versions(new, fold_of(row) if row is not None else None)
+        if row is not None:
+            if made[0].valid_from == row.valid_from:  # the same instant: the current version absorbs it
+                first, made = made[0], made[1:]
+                values = {"recorded_at": first.recorded_at, **_columns(first.fold)}
+            else:
+                values = {"recorded_at": row.recorded_at, **_columns(fold_of(row))}
+            changed_rows.append(
+                {"state_id": row.id, **values, "valid_until": made[0].valid_from if made else None}
+            )
+        new_rows += _rows(plan_id, action_id, made)
+    if changed_rows:
+        session.execute(
+            update(STATES)
+            .where(STATES.c.id == bindparam("state_id"))
+            .values({name: bindparam(name) for name in changed_rows[0] if name != "state_id"}),
+            changed_rows,
+        )
+    if new_rows:
+        session.execute(insert(STATES), new_rows)
+    if rewrite:
+        rebuild(session, plan_id, rewrite)
+
+
+def _lock_current(session: Session, action_ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """The current versions of these actions, with the actions locked until commit.
+
+    Locking the action rows (PostgreSQL's FOR UPDATE; SQLite's writer already holds the
+    database, since the events were inserted first) makes a concurrent update to the same
+    action wait, then fold on from what this one wrote: no update is lost.
+    """
+    current: dict[int, Row[Any]] = {}
+    for chunk in chunks(action_ids):
+        session.execute(select(ACTIONS.c.id).where(ACTIONS.c.id.in_(chunk)).with_for_update()).all()
+        for row in session.execute(select(STATES).where(STATES.c.action_id.in_(chunk), current_state())):
+            current[row.action_id] = row
+    return current
+
+
+def rebuild(session: Session, plan_id: int, action_ids: Sequence[int]) -> None:
+    """Rewrite these actions' versions from their whole history."""
+    for chunk in chunks(action_ids):
+        history: dict[int, list[Event]] = defaultdict(list)
+        query = (
+            select(EVENTS)
+            .where(EVENTS.c.action_id.in_(chunk))
+            .order_by(EVENTS.c.action_id, EVENTS.c.effective_at, EVENTS.c.recorded_at, EVENTS.c.id)
+        )
+        for row in session.execute(query):
+            history[row.action_id].append(event_from_row(row))
+        session.execute(delete(STATES).where(STATES.c.action_id.in_(chunk)))
+        rows = [
+            row
+            for action_id, events in history.items()
+            for row in _rows(plan_id, action_id, versions(events))
+        ]
+        if rows:
+            session.execute(insert(STATES), rows)
+
+
+def event_from_row(row: Row[Any]) -> Event:
+    return Event(
+        id=row.id,
+        action_id=row.action_id,
+        kind=EventKind(row.kind),
+        rag=Rag(row.rag) if row.rag else None,
+        due_date=row.due_date,
+        owner_id=row.owner_id,
+        note=row.note,
+        actor_id=row.actor_id,
+        source=Source(row.source),
+        effective_at=row.effective_at,
+        recorded_at=row.recorded_at,
+    )

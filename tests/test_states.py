@@ -1,0 +1,192 @@
+"""The states kept beside the history: what they hold, that they follow the history on every
+write, that the migration fills them in, and that reading them costs the same at any size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from alembic import command
+from sqlalchemy import Engine, event, text, update
+
+from bot.work import Background
+from csip.settings import Settings
+from plan.history import ActionFold, rewind, versions
+from plan.model import ActionRecord, ActionState, Event, EventKind, PlanView, Rag, Source
+from storage import states
+from storage.database import alembic_config, connect
+from storage.store import StoreFactory, store_factory
+from storage.tables import StateRow
+from tests.conftest import ALICE, PLAN_GRID, load_grid, serving
+from tests.slack_standin import SlackStandIn
+from tests.states_check import assert_states_follow_history
+
+T0 = dt.datetime(2017, 8, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def happened(kind: EventKind, at: dt.datetime, **fields: Any) -> Event:
+    return Event(action_id=1, kind=kind, effective_at=at, recorded_at=at, source=Source.IMPORT, **fields)
+
+
+def test_events_at_one_instant_make_one_version() -> None:
+    made = versions(
+        [
+            happened(EventKind.CREATED, T0, owner_id=7, due_date=dt.date(2017, 9, 30)),
+            happened(EventKind.RAG, T0, rag=Rag.AMBER, note="Late"),
+            happened(EventKind.RAG, T0 + dt.timedelta(days=1), rag=Rag.RED, note="Later"),
+        ]
+    )
+    assert [version.valid_from for version in made] == [T0, T0 + dt.timedelta(days=1)]
+    assert made[0].fold.rag is Rag.AMBER and made[0].fold.owner_id == 7
+    assert made[1].fold.rag is Rag.RED and made[1].fold.rag_since == T0 + dt.timedelta(days=1)
+
+
+def test_folding_on_from_a_kept_state_equals_folding_from_the_start() -> None:
+    first = [happened(EventKind.CREATED, T0, owner_id=7, due_date=dt.date(2017, 9, 30))]
+    later = [happened(EventKind.DUE, T0 + dt.timedelta(days=2), due_date=dt.date(2017, 10, 31))]
+    kept = versions(first)[-1].fold
+    assert versions(later, kept)[-1].fold == versions(first + later)[-1].fold
+    due = dt.date(2017, 9, 30)
+    assert kept == ActionFold(owner_id=7, due_date=due, original_due_date=due, last_update_at=T0)
+
+
+def test_rewind_puts_back_what_changed_and_drops_what_was_new() -> None:
+    def state(ref: str, rag: Rag) -> ActionState:
+        fold = ActionFold(rag=rag)
+        from plan.history import action_state
+
+        return action_state(ActionRecord(id=len(ref), ref=ref, description="", priority=1), fold)
+
+    now = PlanView(1, {}, {}, {"1.1": state("1.1", Rag.RED), "1.2": state("1.2", Rag.GREEN),
+                               "1.33": state("1.33", Rag.AMBER)})  # fmt: skip
+    before = rewind(now, {"1.1": state("1.1", Rag.AMBER), "1.33": None})
+    assert {ref: a.rag for ref, a in before.actions.items()} == {"1.1": Rag.AMBER, "1.2": Rag.GREEN}
+
+
+def test_a_tracker_backfilled_before_the_latest_rewrites_the_states(open_store: StoreFactory) -> None:
+    load_grid(open_store, PLAN_GRID, as_of=dt.date(2017, 8, 31))
+    earlier = [row[:] for row in PLAN_GRID]
+    earlier[4][7] = "Green"  # 5.3 was Green in July
+    load_grid(open_store, earlier, as_of=dt.date(2017, 7, 31))
+    with open_store() as store:
+        plan_id = store.plan_id("default")
+        july = store.load(plan_id, dt.datetime(2017, 7, 31, 23, tzinfo=dt.UTC)).actions["5.3"]
+        now = store.load(plan_id).actions["5.3"]
+    assert (july.rag, now.rag) == (Rag.GREEN, Rag.RED)
+    assert now.rag_since == dt.datetime(2017, 8, 30, 23, tzinfo=dt.UTC)  # Red from 31 August, London
+
+
+def test_the_check_fails_when_a_state_is_wrong_and_rebuilding_mends_it(
+    engine: Engine, small_plan: StoreFactory
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(update(StateRow).where(StateRow.valid_until.is_(None)).values(rag="green"))
+    try:
+        assert_states_follow_history(engine)
+        raise RuntimeError("the check passed on wrong states")
+    except AssertionError:
+        pass
+    with small_plan() as store:
+        plan_id = store.plan_id("default")
+        states.rebuild(
+            store.session, plan_id, [a.record.id for a in store.history(plan_id).at().actions.values()]
+        )
+        store.commit()
+    assert_states_follow_history(engine)
+
+
+def test_the_migration_fills_in_states_from_an_existing_history(database_url: str) -> None:
+    engine = connect(database_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO plans (id, team_id, created_at) VALUES (1, 'default', :t)"), {"t": T0}
+        )
+        connection.execute(text("INSERT INTO people (id, plan_id, name, email) VALUES (1, 1, 'Jo', 'jo@x')"))
+        connection.execute(
+            text("INSERT INTO actions (id, plan_id, ref, description, priority, recommendations) "
+                 "VALUES (1, 1, '1.1', 'Audit', 1, '')")
+        )  # fmt: skip
+        rows = [
+            {"kind": "created", "rag": None, "due": dt.date(2017, 9, 30), "owner": 1, "at": T0},
+            {"kind": "rag", "rag": "amber", "due": None, "owner": None, "at": T0},
+            {"kind": "rag", "rag": "red", "due": None, "owner": None, "at": T0 + dt.timedelta(days=9)},
+        ]
+        for row in rows:
+            connection.execute(
+                text("INSERT INTO action_events (plan_id, action_id, kind, rag, due_date, owner_id, "
+                     "source, effective_at, recorded_at) "
+                     "VALUES (1, 1, :kind, :rag, :due, :owner, 'import', :at, :at)"),
+                row,
+            )  # fmt: skip
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with store_factory(engine)() as store:
+        assert store.load(1).actions["1.1"].rag is Rag.RED
+        assert store.load(1, T0 + dt.timedelta(days=1)).actions["1.1"].rag is Rag.AMBER
+    assert_states_follow_history(engine)
+    engine.dispose()
+
+
+class Statements:
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: object) -> None:
+        self.count += 1
+
+
+def filler(size: int) -> list[list[Any]]:
+    """``size`` more actions for priority 9, owned by Bob and Alice in turn."""
+    owners = ["bob@council.example", "alice@council.example"]
+    rags = ["Red", "Amber", "Green"]
+    return [PLAN_GRID[0]] + [
+        [f"9.{n + 1}", 9, "Filler", "", "More work", owners[n % 2], "30/11/2017", rags[n % 3], "why"]
+        for n in range(size)
+    ]
+
+
+COMMANDS = ["show 5.3", "update 5.3 amber Waiting on the provider", "mine", "summary", "summary 5"]
+
+
+def test_commands_cost_the_same_statements_at_any_plan_size(
+    settings: Settings, engine: Engine, small_plan: StoreFactory, slack: SlackStandIn
+) -> None:
+    """A question about one action, one person or the totals reads no more as the plan grows."""
+    statements = Statements(engine)
+
+    def cost(command: str, name: str) -> int:
+        before = statements.count
+        http.reply_to(ALICE, command, response=name)
+        return statements.count - before
+
+    with serving(settings, small_plan, slack) as http:
+        for n, command in enumerate(COMMANDS):  # the first time, Alice is matched to the plan
+            cost(command, f"warm{n}")
+        small = [cost(command, f"small{n}") for n, command in enumerate(COMMANDS)]
+        load_grid(small_plan, [*filler(600)])
+        large = [cost(command, f"large{n}") for n, command in enumerate(COMMANDS)]
+    assert dict(zip(COMMANDS, large, strict=True)) == dict(zip(COMMANDS, small, strict=True))
+    assert max(small) <= 16  # an update: who, the action, the event, its state, the reply
+
+
+def test_acks_do_not_wait_behind_work(
+    settings: Settings, small_plan: StoreFactory, slack: SlackStandIn
+) -> None:
+    """With every worker busy, requests are still acked; their replies follow once work can run."""
+    background = Background(workers=1)
+    release = threading.Event()
+    background.submit(release.wait)  # the only worker is busy until released
+    with serving(settings, small_plan, slack, background=background) as http:
+        statuses = [http.command(ALICE, "show 5.3", response=f"r{n}")[0] for n in range(5)]
+        assert statuses == [200] * 5
+        assert slack.calls_to("response/r0") == []  # acked, not yet answered
+        release.set()
+        for n in range(5):
+            assert "Return home interviews" in str(slack.wait_for_response(f"r{n}")[0]["blocks"])
