@@ -212,7 +212,9 @@ class Handlers:
     def _send_docx(self, client: WebClient, user_id: str, team_id: str, as_at: dt.date) -> views.Reply:
         """The Word version, uploaded to the user's direct messages with the app."""
         with self.open_store() as store:
-            built = self._report(store, self._plan_id(store, team_id), as_at, london_date(self.clock()))
+            built = self._report(
+                store, self._plan_id(store, team_id), as_at, london_date(self.clock()), "docx"
+            )
         channel = client.conversations_open(users=user_id)["channel"]["id"]
         client.files_upload_v2(
             channel=channel,
@@ -223,10 +225,10 @@ class Handlers:
         return views.notice_reply("The Word version is in your direct messages with csip.")
 
     @staticmethod
-    def _report(store: PlanStore, plan_id: int, as_at: dt.date, today: dt.date) -> AsAt:
+    def _report(store: PlanStore, plan_id: int, as_at: dt.date, today: dt.date, fmt: str = "text") -> AsAt:
         if as_at > today:
             raise InputError(f"{uk_date(as_at)} is in the future: a report can be as at today or earlier.")
-        return report_as_at(store, plan_id, as_at)
+        return report_as_at(store, plan_id, as_at, fmt=fmt)
 
     # --- helpers ------------------------------------------------------------------------
 

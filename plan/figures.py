@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from plan.model import ActionState, Rag
-from plan.rules import is_due_by
 
 
 def largest_remainder(counts: Sequence[int], total: int = 100) -> list[int]:
@@ -161,13 +160,49 @@ def priority_figures(
     actions: Mapping[str, ActionState], titles: Mapping[int, str], on: dt.date
 ) -> list[PriorityFigures]:
     """Every priority that has actions or a title, in number order."""
-    numbers = sorted({action.priority for action in actions.values()} | set(titles))
+    return priority_rows(count_plan(actions.values(), on).by_priority, titles, on)
+
+
+def priority_rows(
+    by_priority: Mapping[int, Tally], titles: Mapping[int, str], on: dt.date
+) -> list[PriorityFigures]:
     rows = []
-    for number in numbers:
-        mine = [action for action in actions.values() if action.priority == number]
-        due = [action for action in mine if is_due_by(action, on)]
-        rows.append(PriorityFigures(number, titles.get(number, ""), len(mine), len(due), rag_figures(due)))
+    for number in sorted(set(by_priority) | set(titles)):
+        figures = figures_from_tally(by_priority.get(number, {}), on)
+        rows.append(PriorityFigures(number, titles.get(number, ""), figures.total, figures.due, figures.rag))
     return rows
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    """Everything a report's figures need, counted: storage can count these in SQL, so a report
+    on a large plan need not read every action."""
+
+    by_priority: Mapping[int, Tally]
+    rescheduled: int  # actions whose due date has moved at least once
+    first_due: dt.date | None
+
+    @property
+    def tally(self) -> Counter[tuple[Rag | None, Due]]:
+        whole: Counter[tuple[Rag | None, Due]] = Counter()
+        for counts in self.by_priority.values():
+            whole.update(counts)
+        return whole
+
+    @property
+    def completed(self) -> int:
+        return sum(n for (rag, _), n in self.tally.items() if rag is Rag.COMPLETE)
+
+
+def count_plan(actions: Iterable[ActionState], on: dt.date) -> PlanCounts:
+    by_priority: dict[int, Counter[tuple[Rag | None, Due]]] = {}
+    rescheduled, first_due = 0, None
+    for action in actions:
+        by_priority.setdefault(action.priority, Counter())[action.rag, due_on(action.due_date, on)] += 1
+        rescheduled += bool(action.times_rescheduled)
+        if action.due_date and (first_due is None or action.due_date < first_due):
+            first_due = action.due_date
+    return PlanCounts(by_priority, rescheduled, first_due)
 
 
 def priorities_without_red(rows: Iterable[PriorityFigures]) -> list[PriorityFigures]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from plan.figures import Tally
+from plan.figures import PlanCounts, Tally
 from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
 from plan.model import ActionState, Event, Person, PlanView, Priority
@@ -51,6 +51,10 @@ class PlanStore(Protocol):
     ) -> Tally:
         """Actions counted by RAG and by when they are due, seen from ``on``, as they stood at
         ``as_at`` (None: as they stand)."""
+        ...
+
+    def counts(self, plan_id: int, on: dt.date, as_at: dt.datetime | None = None) -> PlanCounts:
+        """What a report's figures need, counted, as the plan stood at ``as_at``."""
         ...
 
     def priorities(self, plan_id: int) -> dict[int, Priority]: ...

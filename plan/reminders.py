@@ -46,7 +46,7 @@ class OwnerNotice:
 
 
 def _open(view: PlanView) -> Iterable[ActionState]:
-    return (a for a in sort_by_ref(view.actions.values()) if a.rag is not Rag.COMPLETE and a.due_date)
+    return sort_by_ref(a for a in view.actions.values() if a.rag is not Rag.COMPLETE and a.due_date)
 
 
 def owner_notices(
@@ -69,7 +69,7 @@ def owner_notices(
             notice.overdue.append(Item(action, -left))
         if _is_newly_stale(action, day, rules):
             notice.stale.append(action)
-        if notice.refs:
+        if notice.due_soon or notice.overdue or notice.stale:
             notices[action.owner_id] = notice
     return [notices[owner] for owner in sorted(notices)]
 

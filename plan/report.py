@@ -8,18 +8,20 @@ the digest, so a digest and a report for the same day agree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from plan.digest import ExemptionLine, exemption_lines
 from plan.figures import (
+    PlanCounts,
     PlanFigures,
     PriorityFigures,
+    count_plan,
+    figures_from_tally,
     most_red,
-    plan_figures,
     priorities_without_red,
-    priority_figures,
+    priority_rows,
 )
 from plan.model import ActionState, PlanView, Rag
 from plan.parsing import uk_date
@@ -40,9 +42,12 @@ class Movement:
 
 @dataclass(frozen=True)
 class Report:
+    """``view`` and ``exemptions`` are there when the report was built from every action (the
+    Word and Excel versions list them); the figures alone come from counts."""
+
     as_at: dt.date
     period_start: dt.date
-    view: PlanView
+    view: PlanView | None
     figures: PlanFigures
     priorities: list[PriorityFigures]
     without_red: list[PriorityFigures]
@@ -60,22 +65,32 @@ def build_report(
     earlier: PlanView | None = None,
     earlier_date: dt.date | None = None,
 ) -> Report:
-    """The report from ``view`` (the plan as at the end of ``as_at``)."""
-    actions = view.actions
-    rows = priority_figures(actions, {n: p.title for n, p in view.priorities.items()}, as_at)
-    first_due = min((a.due_date for a in actions.values() if a.due_date), default=as_at)
+    """The report from ``view`` (the plan as at the end of ``as_at``), with every action."""
+    counts = count_plan(view.actions.values(), as_at)
+    return replace(
+        report_from_counts(counts, {n: p.title for n, p in view.priorities.items()}, as_at, period_start),
+        view=view,
+        exemptions=exemption_lines(view, as_at),
+        movement=_movement(earlier, view, earlier_date, as_at) if earlier and earlier_date else None,
+    )
+
+
+def report_from_counts(
+    counts: PlanCounts, titles: Mapping[int, str], as_at: dt.date, period_start: dt.date | None = None
+) -> Report:
+    """The report's figures, from counts alone: enough for its paragraph and its data."""
+    rows = priority_rows(counts.by_priority, titles, as_at)
     return Report(
         as_at=as_at,
-        period_start=period_start or first_due,
-        view=view,
-        figures=plan_figures(actions, as_at),
+        period_start=period_start or counts.first_due or as_at,
+        view=None,
+        figures=figures_from_tally(counts.tally, as_at),
         priorities=rows,
         without_red=priorities_without_red(rows),
         most_red=most_red(rows),
-        completed=sum(1 for a in actions.values() if a.rag is Rag.COMPLETE),
-        rescheduled=sum(1 for a in actions.values() if a.times_rescheduled),
-        exemptions=exemption_lines(view, as_at),
-        movement=_movement(earlier, view, earlier_date, as_at) if earlier and earlier_date else None,
+        completed=counts.completed,
+        rescheduled=counts.rescheduled,
+        exemptions=[],
     )
 
 

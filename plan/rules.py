@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from plan.model import ActionState, Rag
 from plan.parsing import InputError
@@ -77,6 +78,7 @@ def sort_by_ref(actions: Iterable[ActionState]) -> list[ActionState]:
     return sorted(actions, key=lambda action: ref_key(action.ref))
 
 
+@cache  # sorting a large plan asks for the same refs' keys again and again
 def ref_key(ref: str) -> tuple[tuple[int, str], ...]:
     parts = ref.split(".")
     return tuple((int(p), "") if p.isdigit() else (10**9, p) for p in parts)

@@ -62,8 +62,8 @@ def report_docx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def _owner(view: PlanView, person_id: int | None) -> str:
-    person = view.person(person_id)
+def _owner(view: PlanView | None, person_id: int | None) -> str:
+    person = view.person(person_id) if view else None
     return person.name if person else ""
 
 

@@ -11,7 +11,15 @@ from plan.clock import end_of_day
 from plan.figures import RagFigures, figures_from_tally
 from plan.parsing import InputError
 from plan.ports import PlanStore
-from plan.report import Report, as_json, build_report, month_ends, movement_lines, paragraph
+from plan.report import (
+    Report,
+    as_json,
+    build_report,
+    month_ends,
+    movement_lines,
+    paragraph,
+    report_from_counts,
+)
 
 FORMATS = ("text", "json", "docx", "xlsx", "png")
 BINARY = {"docx", "xlsx", "png"}
@@ -40,15 +48,21 @@ def report_as_at(
     *,
     start: dt.date | None = None,
     compare: dt.date | None = None,
-    with_trend: bool = False,
+    fmt: str = "text",
 ) -> AsAt:
-    """The plan as it stood at the end of ``as_at`` (never today's values): the states kept
-    from the history, one per action, whatever has happened since."""
+    """The plan as it stood at the end of ``as_at`` (never today's values), read from the states
+    kept beside the history. The paragraph and its data need only counts; the Word and Excel
+    versions and ``compare`` read every action, and the chart counts once a month."""
     if compare is not None and compare >= as_at:
         raise InputError("--compare must be a date before the report's date.")
-    earlier = store.load(plan_id, end_of_day(compare)) if compare else None
-    report = build_report(store.load(plan_id, end_of_day(as_at)), as_at, start, earlier, compare)
-    trend = rag_trend(store, plan_id, month_ends(report.period_start, as_at)) if with_trend else None
+    instant = end_of_day(as_at)
+    if compare or fmt in {"docx", "xlsx"}:
+        earlier = store.load(plan_id, end_of_day(compare)) if compare else None
+        report = build_report(store.load(plan_id, instant), as_at, start, earlier, compare)
+    else:
+        titles = {n: p.title for n, p in store.priorities(plan_id).items()}
+        report = report_from_counts(store.counts(plan_id, as_at, instant), titles, as_at, start)
+    trend = rag_trend(store, plan_id, month_ends(report.period_start, as_at)) if fmt == "png" else None
     return AsAt(report, trend)
 
 
@@ -73,6 +87,6 @@ def render(built: AsAt, fmt: str) -> bytes:
         from reports.charts import report_charts
 
         if built.trend is None:
-            raise ValueError("a chart needs the report built with_trend")
+            raise ValueError("a chart needs the report built for fmt='png'")
         return report_charts(report.priorities, report.as_at, built.trend)
     raise InputError(f"'{fmt}' is not a report format: use one of {', '.join(FORMATS)}.")

@@ -31,6 +31,8 @@ def report_xlsx(report: Report) -> bytes:
     for row in report.priorities:
         summary.append([row.number, row.title, row.total, row.due, row.rag.red, row.rag.amber, row.rag.green])
     view = report.view
+    if view is None:
+        raise ValueError("the workbook lists every action: build the report from the plan's actions")
     by_priority: dict[int, list[ActionState]] = {row.number: [] for row in report.priorities}
     for action in sort_by_ref(view.actions.values()):
         by_priority.setdefault(action.priority, []).append(action)

@@ -53,20 +53,20 @@ def owner_reminder(notice: OwnerNotice, view: PlanView, day: dt.date) -> Message
     items = [(item, "soon") for item in notice.due_soon] + [(item, "late") for item in notice.overdue]
     listed = {item.action.ref for item, _ in items}
     stale = [action for action in notice.stale if action.ref not in listed]
-    blocks: list[Block] = [HeaderBlock(text=clip(f"Your improvement plan actions, {_long_date(day)}", 150))]
+    header = HeaderBlock(text=clip(f"Your improvement plan actions, {_long_date(day)}", 150))
+    blocks: list[dict[str, Any]] = [header.to_dict()]
     room = MAX_ITEMS
     for item, when in items[:room]:
-        blocks += [section(_item_text(item, when)), rag_buttons(item.action)]
+        blocks += [section(_item_text(item, when)).to_dict(), rag_buttons(item.action)]
     room -= min(room, len(items))
     for action in stale[:room]:
-        blocks += [section(_stale_text(action)), confirm_button(action)]
+        blocks += [section(_stale_text(action)).to_dict(), confirm_button(action)]
     left_over = [item.action.ref for item, _ in items[MAX_ITEMS:]] + [a.ref for a in stale[room:]]
     if left_over:
-        blocks.append(
-            context(f"Also needing an update: {', '.join(left_over)}. Use `/csip update <ref> <rag> <note>`.")
-        )
+        also = f"Also needing an update: {', '.join(left_over)}. Use `/csip update <ref> <rag> <note>`."
+        blocks.append(context(also).to_dict())
     count = len(items) + len(stale)
-    return _message(f"{count} of your improvement plan actions need a look today.", blocks)
+    return {"text": f"{count} of your improvement plan actions need a look today.", "blocks": blocks}
 
 
 def _item_text(item: Item, when: str) -> str:

@@ -11,14 +11,15 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Engine, case, delete, func, insert, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from plan.clock import utc_now
-from plan.figures import Due, Tally, due_on
-from plan.history import PlanHistory, action_state
+from plan.figures import Due, PlanCounts, Tally, due_on
+from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
 from plan.model import ActionRecord, ActionState, Event, Person, PlanView, Priority, Rag
 from plan.ports import Which
@@ -32,7 +33,6 @@ from storage.states import (
     chunks,
     current_state,
     event_from_row,
-    fold_of,
 )
 from storage.tables import ActionRow, DelegateRow, PersonRow, PlanRow, PriorityRow, SnoozeRow
 
@@ -70,25 +70,45 @@ class SqlPlanStore:
         return self._view(plan_id, valid_at(as_at))
 
     def select(self, plan_id: int, which: Which) -> PlanView:
-        return self._view(plan_id, [current_state(), *_conditions(which)], whole=False)
+        return self._view(plan_id, [[current_state(), *_conditions(which)]], whole=False)
 
     def tally(
         self, plan_id: int, on: dt.date, priority: int | None = None, as_at: dt.datetime | None = None
     ) -> Tally:
         """Counted in SQL over the states' (rag, due date) index: one row per pair."""
-        query = (
-            select(STATES.c.rag, STATES.c.due_date, func.count())
-            .where(STATES.c.plan_id == plan_id, *valid_at(as_at))
-            .group_by(STATES.c.rag, STATES.c.due_date)
-        )
-        if priority is not None:
-            query = query.join(ACTIONS, ACTIONS.c.id == STATES.c.action_id).where(
-                ACTIONS.c.priority == priority
-            )
         counts: Counter[tuple[Rag | None, Due]] = Counter()
-        for rag, due_date, n in self.session.execute(query):
-            counts[Rag(rag) if rag else None, due_on(due_date, on)] += n
+        for conditions in valid_at(as_at):
+            query = (
+                select(STATES.c.rag, STATES.c.due_date, func.count())
+                .where(STATES.c.plan_id == plan_id, *conditions)
+                .group_by(STATES.c.rag, STATES.c.due_date)
+            )
+            if priority is not None:
+                query = query.join(ACTIONS, ACTIONS.c.id == STATES.c.action_id).where(
+                    ACTIONS.c.priority == priority
+                )
+            for rag, due_date, n in self.session.execute(query):
+                counts[Rag(rag) if rag else None, due_on(due_date, on)] += n
         return counts
+
+    def counts(self, plan_id: int, on: dt.date, as_at: dt.datetime | None = None) -> PlanCounts:
+        """Counted in SQL by priority, RAG and due date: one row per combination, not per action."""
+        by_priority: dict[int, Counter[tuple[Rag | None, Due]]] = defaultdict(Counter)
+        rescheduled, first_due = 0, None
+        moved = func.sum(case((STATES.c.times_rescheduled > 0, 1), else_=0))
+        for conditions in valid_at(as_at):
+            query = (
+                select(ACTIONS.c.priority, STATES.c.rag, STATES.c.due_date, func.count(), moved)
+                .join(ACTIONS, ACTIONS.c.id == STATES.c.action_id)
+                .where(STATES.c.plan_id == plan_id, *conditions)
+                .group_by(ACTIONS.c.priority, STATES.c.rag, STATES.c.due_date)
+            )
+            for priority, rag, due_date, n, times in self.session.execute(query):
+                by_priority[priority][Rag(rag) if rag else None, due_on(due_date, on)] += n
+                rescheduled += times or 0
+                if due_date and (first_due is None or due_date < first_due):
+                    first_due = due_date
+        return PlanCounts(dict(by_priority), rescheduled, first_due)
 
     def priorities(self, plan_id: int) -> dict[int, Priority]:
         return {
@@ -107,38 +127,34 @@ class SqlPlanStore:
             .where(STATES.c.plan_id == plan_id, current_state(), STATES.c.valid_from > instant)
         )
         then = self._view(
-            plan_id, [STATES.c.valid_from <= instant, STATES.c.valid_until > instant], whole=False
+            plan_id, [[STATES.c.valid_from <= instant, STATES.c.valid_until > instant]], whole=False
         ).actions
         return {ref: then.get(ref) for ref in later}
 
-    def _view(self, plan_id: int, conditions: Sequence[ColumnElement[bool]], whole: bool = True) -> PlanView:
-        """Actions with the state that ``conditions`` pick, and the people they name (all of
+    def _view(self, plan_id: int, picks: Picks, whole: bool = True) -> PlanView:
+        """Actions with the states that any of ``picks`` picks, and the people they name (all of
         them when ``whole``): four statements, whatever the plan's size."""
-        picked = (
-            select(ACTIONS, *(STATES.c[name] for name in FOLD_COLUMNS))
+        selects = [
+            select(*READ_COLUMNS)
             .join(STATES, STATES.c.action_id == ACTIONS.c.id)
             .where(ACTIONS.c.plan_id == plan_id, *conditions)
-        )
+            for conditions in picks
+        ]
+        picked = selects[0] if len(selects) == 1 else union_all(*selects)
         rows = self.session.execute(picked).all()
         delegates: dict[int, set[int]] = defaultdict(set)
         if rows:
-            ids = select(picked.subquery().c.id)
-            for action_id, person_id in self.session.execute(
-                select(DelegateRow.action_id, DelegateRow.person_id).where(DelegateRow.action_id.in_(ids))
-            ):
+            query = select(DelegateRow.action_id, DelegateRow.person_id)
+            if whole:
+                query = query.join(ActionRow, ActionRow.id == DelegateRow.action_id).where(
+                    ActionRow.plan_id == plan_id
+                )
+            else:
+                query = query.where(DelegateRow.action_id.in_(select(picked.subquery().c.id)))
+            for action_id, person_id in self.session.execute(query):
                 delegates[action_id].add(person_id)
         priorities = self.priorities(plan_id)
-        actions = {}
-        for row in rows:
-            record = ActionRecord(
-                id=row.id,
-                ref=row.ref,
-                description=row.description,
-                priority=row.priority,
-                recommendations=tuple(r for r in row.recommendations.split(",") if r),
-                delegate_ids=frozenset(delegates[row.id]),
-            )
-            actions[row.ref] = action_state(record, fold_of(row))
+        actions = {row[1]: _action(row, delegates.get(row[0])) for row in rows}
         named = None if whole else _named(actions.values(), priorities.values())
         return PlanView(plan_id, priorities, self._people(plan_id, named), actions)
 
@@ -338,13 +354,55 @@ def _person(row: PersonRow) -> Person:
     return Person(id=row.id, name=row.name, email=row.email, slack_user_id=row.slack_user_id)
 
 
-def valid_at(instant: dt.datetime | None) -> list[ColumnElement[bool]]:
-    """The conditions that pick each action's version at ``instant`` (None: as it stands)."""
+NO_ONE: frozenset[int] = frozenset()
+
+
+READ_COLUMNS = [ACTIONS.c[name] for name in ("id", "ref", "description", "priority", "recommendations")] + [
+    STATES.c[name] for name in FOLD_COLUMNS
+]
+
+
+def _action(row: Sequence[Any], delegates: set[int] | None) -> ActionState:
+    """An action and its kept state, from one row of ``READ_COLUMNS`` (this runs once per action
+    read, so the row is unpacked as a tuple rather than read by name)."""
+    (id_, ref, description, priority, recommendations, owner_id, due_date, original_due_date, rag_value,
+     rag_note, rag_since, rag_confirmed_at, last_update_at, last_note, times_rescheduled) = row  # fmt: skip
+    rag = Rag(rag_value) if rag_value else None
+    return ActionState(
+        record=ActionRecord(
+            id=id_,
+            ref=ref,
+            description=description,
+            priority=priority,
+            recommendations=tuple(r for r in recommendations.split(",") if r) if recommendations else (),
+            delegate_ids=frozenset(delegates) if delegates else NO_ONE,
+        ),
+        owner_id=owner_id,
+        due_date=due_date,
+        original_due_date=original_due_date,
+        rag=rag,
+        rag_note=rag_note,
+        rag_since=rag_since,
+        rag_confirmed_at=rag_confirmed_at,
+        last_update_at=last_update_at,
+        last_note=last_note,
+        completed_at=rag_since if rag is Rag.COMPLETE else None,
+        times_rescheduled=times_rescheduled,
+    )
+
+
+Picks = Sequence[Sequence[ColumnElement[bool]]]
+"""Sets of conditions on actions and their states; a view holds the rows any set picks."""
+
+
+def valid_at(instant: dt.datetime | None) -> Picks:
+    """Each action's version at ``instant`` (None: as it stands): the current one if it had
+    started by then, else the one that ended after it. Two picks, so that each uses an index."""
     if instant is None:
-        return [current_state()]
+        return [[current_state()]]
     return [
-        STATES.c.valid_from <= instant,
-        or_(STATES.c.valid_until.is_(None), STATES.c.valid_until > instant),
+        [current_state(), STATES.c.valid_from <= instant],
+        [STATES.c.valid_until > instant, STATES.c.valid_from <= instant],
     ]
 
 

@@ -117,7 +117,7 @@ def test_the_migration_fills_in_states_from_an_existing_history(database_url: st
             {"kind": "rag", "rag": "red", "due": None, "owner": None, "at": T0 + dt.timedelta(days=9)},
         ]
         for row in rows:
-            connection.execute(
+            connection.execute(  # type: ignore[call-overload]
                 text("INSERT INTO action_events (plan_id, action_id, kind, rag, due_date, owner_id, "
                      "source, effective_at, recorded_at) "
                      "VALUES (1, 1, :kind, :rag, :due, :owner, 'import', :at, :at)"),
