@@ -1,29 +1,32 @@
 """The `csip` command: import and export the plan, run the Slack app.
 
-Every command brings the database schema up to date first, so a fresh machine needs nothing
-but `csip import` to start.
+The parser is built from the standard library alone and each command imports what it needs
+inside its run function: `csip --help` then answers at once, and a command pays only for its
+own libraries (SQLAlchemy, openpyxl, Slack, matplotlib and Alembic each take a noticeable
+fraction of a second to import).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csip.reporting import add_commands as add_report_commands
-from csip.settings import Settings
-from csip.spreadsheets import read_grid, write_grid
-from csip.wiring import open_database
-from plan.clock import LONDON, london_date, utc_now
-from plan.parsing import InputError
-from plan.service import import_sheet
-from plan.sheet import export_grid, read_sheet
+
+if TYPE_CHECKING:
+    from csip.settings import Settings
 
 log = logging.getLogger("csip")
+
+DESCRIPTION = """The `csip` command: import and export the plan, run the Slack app.
+
+Every command brings the database schema up to date first, so a fresh machine needs nothing
+but `csip import` to start."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from csip.settings import Settings
+    from plan.parsing import InputError
+
     settings = Settings()
     try:
         return int(args.run(args, settings))
@@ -43,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="csip", description=__doc__)
+    parser = argparse.ArgumentParser(prog="csip", description=DESCRIPTION)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     imp = commands.add_parser("import", help="load or update the plan from a .xlsx or .csv tracker")
@@ -76,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     add_report_commands(commands)
 
     mig = commands.add_parser("migrate", help="bring the database schema up to date")
-    mig.set_defaults(run=lambda args, settings: (open_database(settings), 0)[1])
+    mig.set_defaults(run=run_migrate)
     return parser
 
 
@@ -88,6 +94,8 @@ def _iso_date(text: str) -> dt.date:
 
 
 def _instant(text: str) -> dt.datetime:
+    from plan.clock import LONDON
+
     try:
         instant = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -96,6 +104,13 @@ def _instant(text: str) -> dt.datetime:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.spreadsheets import read_grid
+    from csip.wiring import open_database
+    from plan.clock import london_date, utc_now
+    from plan.parsing import InputError
+    from plan.service import import_sheet
+    from plan.sheet import read_sheet
+
     if args.as_of and args.as_of > london_date(utc_now()):
         raise InputError(
             f"--as-of {args.as_of.isoformat()} is in the future: date a tracker today or earlier."
@@ -126,6 +141,10 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.spreadsheets import write_grid
+    from csip.wiring import open_database
+    from plan.sheet import export_grid
+
     open_store = open_database(settings)
     with open_store() as store:
         view = store.load(store.plan_id(settings.team_id))
@@ -134,8 +153,18 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.wiring import open_database
+
+    open_database(settings)
+    return 0
+
+
 def run_due_now(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack_client import make_client
+    from csip.wiring import open_database
+    from plan.clock import utc_now
+    from plan.parsing import InputError
     from schedules.tick import run_due
 
     if not settings.slack_bot_token:
@@ -146,6 +175,10 @@ def run_due_now(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_preview(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from csip.wiring import open_database
+    from plan.clock import utc_now
     from schedules.preview import preview
 
     payloads = preview(open_database(settings), settings, args.kind, args.now or utc_now())
@@ -154,17 +187,27 @@ def run_preview(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """The Slack app and the scheduler's ticks, in one process."""
+    """The Slack app and the scheduler's ticks, in one process.
+
+    Only what answering Slack needs is imported before the server starts. The tick's own
+    modules (planning, messages, and matplotlib for the digest's chart) are imported by the
+    first tick, on the scheduler's thread, so they do not hold up listening.
+    """
     from bot.app import build_app
     from bot.server import serve
+    from csip.wiring import open_database
+    from plan.clock import utc_now
     from schedules.scheduler import start_ticking
-    from schedules.tick import run_due
 
     open_store = open_database(settings)
     app = build_app(settings, open_store, socket_mode=bool(settings.slack_app_token))
-    scheduler = start_ticking(
-        lambda: run_due(open_store, app.client, settings, utc_now()), settings.tick_minutes
-    )
+
+    def tick() -> object:
+        from schedules.tick import run_due
+
+        return run_due(open_store, app.client, settings, utc_now())
+
+    scheduler = start_ticking(tick, settings.tick_minutes)
     try:
         serve(app, settings, host=args.host, port=args.port)
     finally:

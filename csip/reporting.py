@@ -1,22 +1,24 @@
-"""`csip report` and `csip audit`: figures and evidence for the board, committees and Ofsted."""
+"""`csip report` and `csip audit`: figures and evidence for the board, committees and Ofsted.
+
+Like the rest of the command line, adding these commands to the parser imports nothing beyond
+the standard library; each run function imports the store and the renderers it uses.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from csip.settings import Settings
-from csip.wiring import open_database
-from plan.audit import HEADER, audit_rows
-from plan.clock import london_date, utc_now
-from plan.parsing import InputError, parse_ref
-from reports.files import write_bytes
-from reports.render import BINARY, FORMATS, render, report_as_at
-from storage.store import SqlPlanStore
+if TYPE_CHECKING:
+    from csip.settings import Settings
+    from storage.store import SqlPlanStore
+
+# reports.render.FORMATS, repeated so that building the parser imports no report code;
+# tests/test_startup.py checks that the two agree.
+FORMATS = ("text", "json", "docx", "xlsx", "png")
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,6 +47,8 @@ def _date(text: str) -> dt.date:
 
 
 def _plan_id(store: SqlPlanStore, settings: Settings) -> int:
+    from plan.parsing import InputError
+
     plan_id = store.find_plan_id(settings.team_id)
     if plan_id is None:
         raise InputError("There is no plan yet: `csip import` one first.")
@@ -52,6 +56,12 @@ def _plan_id(store: SqlPlanStore, settings: Settings) -> int:
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.wiring import open_database
+    from plan.clock import london_date, utc_now
+    from plan.parsing import InputError
+    from reports.files import write_bytes
+    from reports.render import BINARY, render, report_as_at
+
     today = london_date(utc_now())
     as_at = args.as_at or today
     if as_at > today:
@@ -61,7 +71,14 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     if args.format in BINARY and args.output is None:
         raise InputError(f"--format {args.format} writes a file: give --output, e.g. report.{args.format}.")
     with open_database(settings)() as store:
-        built = report_as_at(store, _plan_id(store, settings), as_at, start=args.start, compare=args.compare)
+        built = report_as_at(
+            store,
+            _plan_id(store, settings),
+            as_at,
+            start=args.start,
+            compare=args.compare,
+            fmt=args.format,
+        )
     content = render(built, args.format)
     if args.output is None:
         sys.stdout.write(content.decode())
@@ -72,6 +89,14 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_audit(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+    import io
+
+    from csip.wiring import open_database
+    from plan.audit import HEADER, audit_rows
+    from plan.parsing import InputError, parse_ref
+    from reports.files import write_bytes
+
     with open_database(settings)() as store:
         history = store.history(_plan_id(store, settings))
     ref = parse_ref(args.ref) if args.ref else None

@@ -1,14 +1,26 @@
-"""Putting the parts together from settings."""
+"""Putting the parts together from settings.
+
+Only the command line's run functions import this module, so SQLAlchemy is loaded by the
+commands that use the database and never by `csip --help`.
+"""
 
 from __future__ import annotations
 
-from csip.settings import Settings
+from typing import TYPE_CHECKING
+
 from storage.database import connect, migrate
 from storage.store import StoreFactory, store_factory
 
+if TYPE_CHECKING:
+    from csip.settings import Settings
+
 
 def open_database(settings: Settings) -> StoreFactory:
-    """Connect and bring the schema up to date: every command starts here."""
+    """Connect and bring the schema up to date: every command starts here.
+
+    On a database already at the newest revision this is one read of `alembic_version`;
+    Alembic itself is imported only when there is a migration to run.
+    """
     engine = connect(settings.database_url)
     migrate(engine)
     return store_factory(engine)

@@ -59,12 +59,14 @@ class ActionFold:
 class Version:
     """What an action looked like from ``valid_from`` until the next version's ``valid_from``.
 
-    ``recorded_at`` is when the last event folded into it was written down: an event that
-    takes effect at the same instant but was recorded later still comes after it.
+    ``recorded_at`` and ``event_id`` say which event was folded in last: events apply in
+    ``event_order``, so one that takes effect at the same instant but was recorded later (or,
+    recorded at the same instant, written after it) still comes after it.
     """
 
     valid_from: dt.datetime
     recorded_at: dt.datetime
+    event_id: int | None
     fold: ActionFold
 
 
@@ -79,7 +81,7 @@ def versions(events: Sequence[Event], start: ActionFold | None = None) -> list[V
     made: list[Version] = []
     for event in events:
         fold.apply(event)
-        version = Version(event.effective_at, event.recorded_at, replace(fold))
+        version = Version(event.effective_at, event.recorded_at, event.id, replace(fold))
         if made and made[-1].valid_from == event.effective_at:
             made[-1] = version
         else:

@@ -18,7 +18,6 @@ from plan.digest import build_digest, exemption_lines
 from plan.history import rewind
 from plan.model import Person, PlanView, Rag
 from plan.reminders import ReminderRules, by_lead, escalations, owner_notices
-from reports.charts import priority_chart
 from schedules import messages
 from storage.deliveries import PENDING, UNREACHABLE, DeliveryKey, NewDelivery
 from storage.store import SqlPlanStore
@@ -119,6 +118,8 @@ class Planner:
         week_ago = rewind(view, store.changed_since(view.plan_id, slot.at - dt.timedelta(days=7)))
         summary = build_digest(view, week_ago, slot.day, self.unreachable_owners(store, view))
         head, *lists = messages.digest(summary, view)
+        from reports.charts import priority_chart  # matplotlib: only when a digest is due
+
         chart = messages.chart_upload(priority_chart(summary.priorities, slot.day), slot.day)
         return [
             _to_channel(slot, channel, [head, chart, *lists]) for channel in self.settings.digest_channels

@@ -8,6 +8,7 @@ action's versions from its whole history. Either way only the actions touched ar
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
@@ -61,6 +62,10 @@ def _columns(fold: ActionFold) -> dict[str, Any]:
     return values
 
 
+def _values(recorded_at: dt.datetime, event_id: int | None, fold: ActionFold) -> dict[str, Any]:
+    return {"recorded_at": recorded_at, "event_id": event_id, **_columns(fold)}
+
+
 def _rows(plan_id: int, action_id: int, made: Sequence[Version]) -> list[dict[str, Any]]:
     """New state rows for ``made``, each valid until the next one starts; the last is current."""
     return [
@@ -69,15 +74,15 @@ def _rows(plan_id: int, action_id: int, made: Sequence[Version]) -> list[dict[st
             "action_id": action_id,
             "valid_from": version.valid_from,
             "valid_until": made[i + 1].valid_from if i + 1 < len(made) else None,
-            "recorded_at": version.recorded_at,
-            **_columns(version.fold),
+            **_values(version.recorded_at, version.event_id, version.fold),
         }
         for i, version in enumerate(made)
     ]
 
 
 def advance(session: Session, plan_id: int, events: Iterable[Event]) -> None:
-    """Bring the states of the actions ``events`` touch up to date (the events are already added)."""
+    """Bring the states of the actions ``events`` touch up to date (the events are already added,
+    with their ids)."""
     by_action: dict[int, list[Event]] = defaultdict(list)
     for event in sorted(events, key=event_order):
         by_action[event.action_id].append(event)
@@ -88,16 +93,22 @@ def advance(session: Session, plan_id: int, events: Iterable[Event]) -> None:
     rewrite: list[int] = []
     for action_id in ids:
         new, row = by_action[action_id], current.get(action_id)
-        if row is not None and (new[0].effective_at, new[0].recorded_at) < (row.valid_from, row.recorded_at):
-            rewrite.append(action_id)  # backfilled before the latest: fold the whole history again
+        if row is not None and event_order(new[0]) < (row.valid_from, row.recorded_at, row.event_id or 0):
+            # Backfilled before the latest, or a concurrent update to this action that was written
+            # first but locked it second: fold its whole history again.
+            rewrite.append(action_id)
             continue
         made = versions(new, fold_of(row) if row is not None else None)
         if row is not None:
             if made[0].valid_from == row.valid_from:  # the same instant: the current version absorbs it
                 first, made = made[0], made[1:]
-                values = {"recorded_at": first.recorded_at, **_columns(first.fold)}
+                values = {
+                    "recorded_at": first.recorded_at,
+                    "event_id": first.event_id,
+                    **_columns(first.fold),
+                }
             else:
-                values = {"recorded_at": row.recorded_at, **_columns(fold_of(row))}
+                values = {"recorded_at": row.recorded_at, "event_id": row.event_id, **_columns(fold_of(row))}
             changed_rows.append(
                 {"state_id": row.id, **values, "valid_until": made[0].valid_from if made else None}
             )
@@ -118,13 +129,17 @@ def advance(session: Session, plan_id: int, events: Iterable[Event]) -> None:
 def _lock_current(session: Session, action_ids: Sequence[int]) -> dict[int, Row[Any]]:
     """The current versions of these actions, with the actions locked until commit.
 
-    Locking the action rows (PostgreSQL's FOR UPDATE; SQLite's writer already holds the
+    Locking the action rows (PostgreSQL's FOR NO KEY UPDATE; SQLite's writer already holds the
     database, since the events were inserted first) makes a concurrent update to the same
-    action wait, then fold on from what this one wrote: no update is lost.
+    action wait, then fold on from what this one wrote: no update is lost. NO KEY UPDATE, not
+    UPDATE: inserting the events took a KEY SHARE lock on the same rows (their foreign key), and
+    two updates each holding one and wanting FOR UPDATE would deadlock.
     """
     current: dict[int, Row[Any]] = {}
     for chunk in chunks(action_ids):
-        session.execute(select(ACTIONS.c.id).where(ACTIONS.c.id.in_(chunk)).with_for_update()).all()
+        session.execute(
+            select(ACTIONS.c.id).where(ACTIONS.c.id.in_(chunk)).with_for_update(key_share=True)
+        ).all()
         for row in session.execute(select(STATES).where(STATES.c.action_id.in_(chunk), current_state())):
             current[row.action_id] = row
     return current

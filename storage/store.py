@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, case, delete, func, insert, or_, select, union_all
@@ -70,25 +71,33 @@ class SqlPlanStore:
         return self._view(plan_id, valid_at(as_at))
 
     def select(self, plan_id: int, which: Which) -> PlanView:
-        return self._view(plan_id, [[current_state(), *_conditions(which)]], whole=False)
+        return self._view(plan_id, _picks(which), whole=False)
 
     def tally(
         self, plan_id: int, on: dt.date, priority: int | None = None, as_at: dt.datetime | None = None
     ) -> Tally:
-        """Counted in SQL over the states' (rag, due date) index: one row per pair."""
+        """Counted in SQL over the states' (rag, due date) index: a row per RAG comes back."""
+        due = STATES.c.due_date
+        timings = {
+            Due.UNDATED: due.is_(None),
+            Due.PAST: due < on,
+            Due.TODAY: due == on,
+            Due.LATER: due > on,
+        }
         counts: Counter[tuple[Rag | None, Due]] = Counter()
         for conditions in valid_at(as_at):
             query = (
-                select(STATES.c.rag, STATES.c.due_date, func.count())
+                select(STATES.c.rag, *(func.sum(case((test, 1), else_=0)) for test in timings.values()))
                 .where(STATES.c.plan_id == plan_id, *conditions)
-                .group_by(STATES.c.rag, STATES.c.due_date)
+                .group_by(STATES.c.rag)
             )
             if priority is not None:
                 query = query.join(ACTIONS, ACTIONS.c.id == STATES.c.action_id).where(
                     ACTIONS.c.priority == priority
                 )
-            for rag, due_date, n in self.session.execute(query):
-                counts[Rag(rag) if rag else None, due_on(due_date, on)] += n
+            for rag, *sums in self.session.execute(query):
+                for timing, n in zip(timings, sums, strict=True):
+                    counts[Rag(rag) if rag else None, timing] += n or 0
         return counts
 
     def counts(self, plan_id: int, on: dt.date, as_at: dt.datetime | None = None) -> PlanCounts:
@@ -309,8 +318,8 @@ class SqlPlanStore:
         if not events:
             return
         self.session.flush()  # the actions the events are about, if added in this transaction
-        self.session.execute(
-            insert(EVENTS),
+        ids = self.session.scalars(
+            insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True),
             [
                 {
                     "plan_id": plan_id,
@@ -327,8 +336,8 @@ class SqlPlanStore:
                 }
                 for event in events
             ],
-        )
-        states.advance(self.session, plan_id, events)
+        ).all()
+        states.advance(self.session, plan_id, [replace(e, id=i) for e, i in zip(events, ids, strict=True)])
 
     def add_snooze(
         self, plan_id: int, action_id: int, person_id: int | None, until: dt.date, now: dt.datetime
@@ -406,13 +415,12 @@ def valid_at(instant: dt.datetime | None) -> Picks:
     ]
 
 
-def _conditions(which: Which) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
+def _picks(which: Which) -> Picks:
+    """The current states ``which`` asks for. Owned and delegated actions are two picks, so
+    that each is an indexed lookup rather than one scan of the plan."""
+    found: list[ColumnElement[bool]] = [current_state()]
     if which.refs is not None:
         found.append(ACTIONS.c.ref.in_(sorted(which.refs)))
-    if which.person_id is not None:
-        delegated = select(DelegateRow.action_id).where(DelegateRow.person_id == which.person_id)
-        found.append(or_(STATES.c.owner_id == which.person_id, ACTIONS.c.id.in_(delegated)))
     if which.priority is not None:
         found.append(ACTIONS.c.priority == which.priority)
     if which.overdue_on is not None:
@@ -420,7 +428,10 @@ def _conditions(which: Which) -> list[ColumnElement[bool]]:
             STATES.c.due_date < which.overdue_on,
             or_(STATES.c.rag.is_(None), STATES.c.rag != Rag.COMPLETE.value),
         ]
-    return found
+    if which.person_id is None:
+        return [found]
+    delegated = select(DelegateRow.action_id).where(DelegateRow.person_id == which.person_id)
+    return [[*found, STATES.c.owner_id == which.person_id], [*found, ACTIONS.c.id.in_(delegated)]]
 
 
 def _named(actions: Iterable[ActionState], priorities: Iterable[Priority]) -> set[int]:

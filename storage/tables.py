@@ -162,6 +162,7 @@ class StateRow(Base):
     valid_from: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     valid_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    event_id: Mapped[int | None] = mapped_column(Integer)  # the last event folded in
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     original_due_date: Mapped[dt.date | None] = mapped_column(Date)
