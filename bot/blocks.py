@@ -61,8 +61,18 @@ def action_line(action: ActionState, view: PlanView, today: dt.date) -> str:
     )
 
 
-def packed_lines(lines: Sequence[str], max_blocks: int, max_lines: int | None = None) -> list[Block]:
-    """Lines packed into as few sections as fit; what does not fit is counted, not dropped silently."""
+# More lines than can ever fit in one message (50 sections of 3,000 characters, each line at
+# least 60): a long list is cut to this before its lines are even written.
+MOST_LINES = MAX_BLOCKS * SECTION_LIMIT // 60
+
+
+def packed_lines(
+    lines: Sequence[str], max_blocks: int, max_lines: int | None = None, total: int | None = None
+) -> list[Block]:
+    """Lines packed into as few sections as fit; what does not fit is counted, not dropped silently.
+
+    ``total`` is how many lines the list has when only its first ones were written."""
+    total = len(lines) if total is None else total
     shown_lines = lines[:max_lines] if max_lines is not None else lines
     blocks: list[Block] = []
     chunk, shown = "", 0
@@ -76,6 +86,6 @@ def packed_lines(lines: Sequence[str], max_blocks: int, max_lines: int | None = 
         shown += 1
     if chunk:
         blocks.append(section(chunk))
-    if shown < len(lines):
-        blocks.append(context(f"…and {len(lines) - shown} more not shown."))
+    if shown < total:
+        blocks.append(context(f"…and {total - shown} more not shown."))
     return blocks

@@ -96,17 +96,15 @@ class Handlers:
         try:
             reply = self._update(user_id, team_of(body), update)
         except InputError as error:
-            client.views_update(
-                view_id=view["id"], view=views.outcome_modal(f":warning: {escape(str(error))}")
-            )
+            _show_in_form(client, view, f":warning: {escape(str(error))}")
             return
         except Exception:
             log.exception("saving the update form failed")
             message = "Something went wrong on csip's side, so nothing was changed. Please try again."
-            client.views_update(view_id=view["id"], view=views.outcome_modal(f":warning: {message}"))
+            _show_in_form(client, view, f":warning: {message}")
             return
         what = f"{escape(update.ref)}: marked {update.rag.label} by <@{user_id}>."
-        client.views_update(view_id=view["id"], view=views.outcome_modal(f":white_check_mark: {what}"))
+        _show_in_form(client, view, f":white_check_mark: {what}")
         context = views.ModalContext.load(view.get("private_metadata", ""))
         if context.reminder_channel and context.reminder_ts:
             where = (context.reminder_channel, context.reminder_ts)
@@ -259,3 +257,12 @@ class Handlers:
             raise InputError(f"There is no priority {number}; the plan has {len(priorities)}.")
         figures = figures_from_tally(store.tally(plan_id, today, priority=number), today)
         return views.summary_reply(figures, f"Priority {number} {priority.title}")
+
+
+def _show_in_form(client: WebClient, view: dict[str, Any], mrkdwn: str) -> None:
+    """Replace "Saving…" with the outcome. If Slack refuses (the form was closed meanwhile), the
+    outcome still stands and is still shown where the form was opened from."""
+    try:
+        client.views_update(view_id=view["id"], view=views.outcome_modal(mrkdwn))
+    except SlackApiError as error:
+        log.warning("could not show the form's outcome: %s", error.response.get("error"))

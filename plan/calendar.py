@@ -39,6 +39,7 @@ class WorkingCalendar:
         """Working days after ``start`` up to and including ``end``; negative when end is earlier."""
         return self._rank(end) - self._rank(start)
 
+    @cache  # noqa: B019 (a plan's due dates repeat: thousands of actions, hundreds of dates)
     def _rank(self, day: dt.date) -> int:
         """Working days from the start of ``day``'s year up to and including it, plus all the
         working days of earlier years since 2000: a count that differences turn into spans."""

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.blocks import (
     MAX_BLOCKS,
+    MOST_LINES,
     RAG_ICON,
     action_line,
     context,
@@ -99,8 +100,8 @@ def _working_days(count: int) -> str:
 
 def escalation(items: Sequence[Item], view: PlanView, day: dt.date, after: int) -> Message:
     title = f"Actions now {_working_days(after)} overdue"
-    lines = [action_line(item.action, view, day) for item in items]
-    blocks: list[Block] = [HeaderBlock(text=title), *packed_lines(lines, MAX_BLOCKS - 1)]
+    lines = [action_line(item.action, view, day) for item in items[:MOST_LINES]]
+    blocks: list[Block] = [HeaderBlock(text=title), *packed_lines(lines, MAX_BLOCKS - 1, total=len(items))]
     return _message(f"{title}: {', '.join(item.action.ref for item in items)}", blocks)
 
 
@@ -134,16 +135,17 @@ def digest(summary: Digest, view: PlanView) -> list[Message]:
         blocks,
     )
 
-    def lines(actions: Sequence[ActionState]) -> list[str]:
-        return [action_line(action, view, summary.on) for action in actions]
+    def listed(title: str, actions: Sequence[ActionState]) -> Message:
+        lines = [action_line(action, view, summary.on) for action in actions[:MOST_LINES]]
+        return _list_message(title, lines, len(actions))
 
+    unreachable = [f"{escape(p.name)} ({escape(p.key)})" for p in summary.unreachable]
     return [
         head,
-        _list_message("Due in the next 14 days", lines(summary.due_soon)),
-        _list_message("Overdue", lines(summary.overdue)),
+        listed("Due in the next 14 days", summary.due_soon),
+        listed("Overdue", summary.overdue),
         _list_message(
-            "Owners csip cannot find in Slack (no reminders reach them)",
-            [f"{escape(p.name)} ({escape(p.key)})" for p in summary.unreachable],
+            "Owners csip cannot find in Slack (no reminders reach them)", unreachable, len(unreachable)
         ),
     ]
 
@@ -195,9 +197,9 @@ def _red_by_priority(summary: Digest) -> str:
     return f"*No Red:* {no_red}.\n*Most Red:* {most}."
 
 
-def _list_message(title: str, lines: Sequence[str]) -> Message:
-    body = packed_lines(lines, MAX_BLOCKS - 1) if lines else [section("None.")]
-    return _message(f"{title}: {len(lines)}", [section(f"*{escape(title)}* ({len(lines)})"), *body])
+def _list_message(title: str, lines: Sequence[str], total: int) -> Message:
+    body = packed_lines(lines, MAX_BLOCKS - 1, total=total) if lines else [section("None.")]
+    return _message(f"{title}: {total}", [section(f"*{escape(title)}* ({total})"), *body])
 
 
 # --- the monthly exemption report ---------------------------------------------------------

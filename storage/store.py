@@ -28,6 +28,7 @@ from storage import states
 from storage.deliveries import SqlDeliveries
 from storage.states import (
     ACTIONS,
+    CHUNK,
     EVENTS,
     FOLD_COLUMNS,
     STATES,
@@ -68,10 +69,10 @@ class SqlPlanStore:
         return row.id
 
     def load(self, plan_id: int, as_at: dt.datetime | None = None) -> PlanView:
-        return self._view(plan_id, valid_at(as_at))
+        return self._view(plan_id, valid_at(plan_id, as_at))
 
     def select(self, plan_id: int, which: Which) -> PlanView:
-        return self._view(plan_id, _picks(which), whole=False)
+        return self._view(plan_id, _picks(plan_id, which), whole=False)
 
     def tally(
         self, plan_id: int, on: dt.date, priority: int | None = None, as_at: dt.datetime | None = None
@@ -85,10 +86,10 @@ class SqlPlanStore:
             Due.LATER: due > on,
         }
         counts: Counter[tuple[Rag | None, Due]] = Counter()
-        for conditions in valid_at(as_at):
+        for conditions in valid_at(plan_id, as_at):
             query = (
                 select(STATES.c.rag, *(func.sum(case((test, 1), else_=0)) for test in timings.values()))
-                .where(STATES.c.plan_id == plan_id, *conditions)
+                .where(*conditions)
                 .group_by(STATES.c.rag)
             )
             if priority is not None:
@@ -105,11 +106,11 @@ class SqlPlanStore:
         by_priority: dict[int, Counter[tuple[Rag | None, Due]]] = defaultdict(Counter)
         rescheduled, first_due = 0, None
         moved = func.sum(case((STATES.c.times_rescheduled > 0, 1), else_=0))
-        for conditions in valid_at(as_at):
+        for conditions in valid_at(plan_id, as_at):
             query = (
                 select(ACTIONS.c.priority, STATES.c.rag, STATES.c.due_date, func.count(), moved)
                 .join(ACTIONS, ACTIONS.c.id == STATES.c.action_id)
-                .where(STATES.c.plan_id == plan_id, *conditions)
+                .where(*conditions)
                 .group_by(ACTIONS.c.priority, STATES.c.rag, STATES.c.due_date)
             )
             for priority, rag, due_date, n, times in self.session.execute(query):
@@ -135,18 +136,19 @@ class SqlPlanStore:
             .join(STATES, STATES.c.action_id == ACTIONS.c.id)
             .where(STATES.c.plan_id == plan_id, current_state(), STATES.c.valid_from > instant)
         )
-        then = self._view(
-            plan_id, [[STATES.c.valid_from <= instant, STATES.c.valid_until > instant]], whole=False
-        ).actions
+        covering = [
+            STATES.c.plan_id == plan_id,
+            STATES.c.valid_from <= instant,
+            STATES.c.valid_until > instant,
+        ]
+        then = self._view(plan_id, [covering], whole=False).actions
         return {ref: then.get(ref) for ref in later}
 
     def _view(self, plan_id: int, picks: Picks, whole: bool = True) -> PlanView:
         """Actions with the states that any of ``picks`` picks, and the people they name (all of
         them when ``whole``): four statements, whatever the plan's size."""
         selects = [
-            select(*READ_COLUMNS)
-            .join(STATES, STATES.c.action_id == ACTIONS.c.id)
-            .where(ACTIONS.c.plan_id == plan_id, *conditions)
+            select(*READ_COLUMNS).join(STATES, STATES.c.action_id == ACTIONS.c.id).where(*conditions)
             for conditions in picks
         ]
         picked = selects[0] if len(selects) == 1 else union_all(*selects)
@@ -158,6 +160,8 @@ class SqlPlanStore:
                 query = query.join(ActionRow, ActionRow.id == DelegateRow.action_id).where(
                     ActionRow.plan_id == plan_id
                 )
+            elif len(rows) <= CHUNK:
+                query = query.where(DelegateRow.action_id.in_([row[0] for row in rows]))
             else:
                 query = query.where(DelegateRow.action_id.in_(select(picked.subquery().c.id)))
             for action_id, person_id in self.session.execute(query):
@@ -404,34 +408,47 @@ Picks = Sequence[Sequence[ColumnElement[bool]]]
 """Sets of conditions on actions and their states; a view holds the rows any set picks."""
 
 
-def valid_at(instant: dt.datetime | None) -> Picks:
+def valid_at(plan_id: int, instant: dt.datetime | None) -> Picks:
     """Each action's version at ``instant`` (None: as it stands): the current one if it had
     started by then, else the one that ended after it. Two picks, so that each uses an index."""
+    plan = STATES.c.plan_id == plan_id
     if instant is None:
-        return [[current_state()]]
+        return [[plan, current_state()]]
     return [
-        [current_state(), STATES.c.valid_from <= instant],
-        [STATES.c.valid_until > instant, STATES.c.valid_from <= instant],
+        [plan, current_state(), STATES.c.valid_from <= instant],
+        [plan, STATES.c.valid_until > instant, STATES.c.valid_from <= instant],
     ]
 
 
-def _picks(which: Which) -> Picks:
+def _picks(plan_id: int, which: Which) -> Picks:
     """The current states ``which`` asks for. Owned and delegated actions are two picks, so
     that each is an indexed lookup rather than one scan of the plan."""
     found: list[ColumnElement[bool]] = [current_state()]
-    if which.refs is not None:
-        found.append(ACTIONS.c.ref.in_(sorted(which.refs)))
-    if which.priority is not None:
-        found.append(ACTIONS.c.priority == which.priority)
     if which.overdue_on is not None:
         found += [
             STATES.c.due_date < which.overdue_on,
             or_(STATES.c.rag.is_(None), STATES.c.rag != Rag.COMPLETE.value),
         ]
+    if which.refs is not None or which.priority is not None:
+        # Found through the actions' own (plan, ref) and (plan, priority) indexes.
+        found.append(ACTIONS.c.plan_id == plan_id)
+        if which.refs is not None:
+            found.append(ACTIONS.c.ref.in_(sorted(which.refs)))
+        if which.priority is not None:
+            found.append(ACTIONS.c.priority == which.priority)
+        in_plan: list[ColumnElement[bool]] = []
+    else:
+        # Only the states are filtered by plan, so the query planner starts from their indexes.
+        in_plan = [STATES.c.plan_id == plan_id]
     if which.person_id is None:
-        return [found]
+        return [[*found, *in_plan]]
+    # A person belongs to one plan, so the actions delegated to them need no plan filter: with
+    # none, the planner looks them up from the delegates' index instead of scanning the plan.
     delegated = select(DelegateRow.action_id).where(DelegateRow.person_id == which.person_id)
-    return [[*found, STATES.c.owner_id == which.person_id], [*found, ACTIONS.c.id.in_(delegated)]]
+    return [
+        [*found, *in_plan, STATES.c.owner_id == which.person_id],
+        [*found, STATES.c.action_id.in_(delegated)],
+    ]
 
 
 def _named(actions: Iterable[ActionState], priorities: Iterable[Priority]) -> set[int]:

@@ -178,3 +178,15 @@ def test_the_clock_is_the_injected_one(http: SlackHttp) -> None:
     reply = http.reply_to(ALICE, "show 5.1")
     expected_late = (NOW.date() - dt.date(2017, 7, 31)).days
     assert f"{expected_late} days overdue" in json.dumps(reply["blocks"])
+
+
+def test_a_form_closed_before_its_outcome_still_saves_and_replies(
+    http: SlackHttp, small_plan: StoreFactory
+) -> None:
+    http.slack.script("views.update", Answer(200, {"ok": False, "error": "not_found"}))
+    metadata = json.dumps({"response_url": http.slack.response_url("closed")})
+    status, _ = submit(http, ALICE, modal_values("5.3", "amber", "Provider found"), metadata)
+    assert status == 200
+    reply = http.slack.wait_for_response("closed")[0]
+    assert "5.3 is now Amber" in json.dumps(reply["blocks"])
+    assert rag_of(small_plan, "5.3") == "amber"
