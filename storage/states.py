@@ -9,18 +9,20 @@ action's versions from its whole history. Either way only the actions touched ar
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from plan.history import ActionFold, Version, event_order, versions
 from plan.model import Event, EventKind, Rag, Source
-from storage.tables import ActionRow, EventRow, StateRow
+from storage.tables import UNDATED, UNRATED, ActionRow, CountRow, EventRow, StateRow
 
 STATES = cast(Table, StateRow.__table__)
+COUNTS = cast(Table, CountRow.__table__)
 EVENTS = cast(Table, EventRow.__table__)
 ACTIONS = cast(Table, ActionRow.__table__)
 FOLD_COLUMNS = (
@@ -91,6 +93,7 @@ def advance(session: Session, plan_id: int, events: Iterable[Event]) -> None:
     new_rows: list[dict[str, Any]] = []
     changed_rows: list[dict[str, Any]] = []
     rewrite: list[int] = []
+    moved: Counter[tuple[str, dt.date]] = Counter()  # how the plan's totals change
     for action_id in ids:
         new, row = by_action[action_id], current.get(action_id)
         if row is not None and event_order(new[0]) < (row.valid_from, row.recorded_at, row.event_id or 0):
@@ -99,6 +102,10 @@ def advance(session: Session, plan_id: int, events: Iterable[Event]) -> None:
             rewrite.append(action_id)
             continue
         made = versions(new, fold_of(row) if row is not None else None)
+        if row is not None:
+            moved[_count_key(row.rag, row.due_date)] -= 1
+        last = made[-1].fold
+        moved[_count_key(last.rag.value if last.rag else None, last.due_date)] += 1
         if row is not None:
             if made[0].valid_from == row.valid_from:  # the same instant: the current version absorbs it
                 first, made = made[0], made[1:]
@@ -122,6 +129,7 @@ def advance(session: Session, plan_id: int, events: Iterable[Event]) -> None:
         )
     if new_rows:
         session.execute(insert(STATES), new_rows)
+    _add_to_counts(session, plan_id, moved)
     if rewrite:
         rebuild(session, plan_id, rewrite)
 
@@ -156,6 +164,11 @@ def rebuild(session: Session, plan_id: int, action_ids: Sequence[int]) -> None:
         )
         for row in session.execute(query):
             history[row.action_id].append(event_from_row(row))
+        moved: Counter[tuple[str, dt.date]] = Counter()
+        for rag, due_date in session.execute(
+            select(STATES.c.rag, STATES.c.due_date).where(STATES.c.action_id.in_(chunk), current_state())
+        ):
+            moved[_count_key(rag, due_date)] -= 1
         session.execute(delete(STATES).where(STATES.c.action_id.in_(chunk)))
         rows = [
             row
@@ -164,6 +177,47 @@ def rebuild(session: Session, plan_id: int, action_ids: Sequence[int]) -> None:
         ]
         if rows:
             session.execute(insert(STATES), rows)
+        for new in rows:
+            if new["valid_until"] is None:
+                moved[_count_key(new["rag"], new["due_date"])] += 1
+        _add_to_counts(session, plan_id, moved)
+
+
+def recount(session: Session, plan_id: int) -> None:
+    """Count the plan's current states again from scratch (after a repair or a backfill)."""
+    session.execute(delete(COUNTS).where(COUNTS.c.plan_id == plan_id))
+    moved: Counter[tuple[str, dt.date]] = Counter()
+    for rag, due_date, n in session.execute(
+        select(STATES.c.rag, STATES.c.due_date, func.count())
+        .where(STATES.c.plan_id == plan_id, current_state())
+        .group_by(STATES.c.rag, STATES.c.due_date)
+    ):
+        moved[_count_key(rag, due_date)] += n
+    _add_to_counts(session, plan_id, moved)
+
+
+def _count_key(rag: str | None, due_date: dt.date | None) -> tuple[str, dt.date]:
+    return (rag or UNRATED, due_date or UNDATED)
+
+
+def _add_to_counts(session: Session, plan_id: int, moved: Counter[tuple[str, dt.date]]) -> None:
+    """Add to the plan's counts by RAG and due date (inserting the pairs not counted before)."""
+    changes = [
+        {"plan_id": plan_id, "rag": rag, "due_date": due, "actions": n}
+        for (rag, due), n in moved.items()
+        if n
+    ]
+    if not changes:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(COUNTS)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["plan_id", "rag", "due_date"],
+            set_={"actions": COUNTS.c.actions + statement.excluded.actions},
+        ),
+        changes,
+    )
 
 
 def event_from_row(row: Row[Any]) -> Event:

@@ -29,6 +29,7 @@ from storage.deliveries import SqlDeliveries
 from storage.states import (
     ACTIONS,
     CHUNK,
+    COUNTS,
     EVENTS,
     FOLD_COLUMNS,
     STATES,
@@ -36,7 +37,16 @@ from storage.states import (
     current_state,
     event_from_row,
 )
-from storage.tables import ActionRow, DelegateRow, PersonRow, PlanRow, PriorityRow, SnoozeRow
+from storage.tables import (
+    UNDATED,
+    UNRATED,
+    ActionRow,
+    DelegateRow,
+    PersonRow,
+    PlanRow,
+    PriorityRow,
+    SnoozeRow,
+)
 
 
 def name_from_email(key: str) -> str:
@@ -77,7 +87,10 @@ class SqlPlanStore:
     def tally(
         self, plan_id: int, on: dt.date, priority: int | None = None, as_at: dt.datetime | None = None
     ) -> Tally:
-        """Counted in SQL over the states' (rag, due date) index: a row per RAG comes back."""
+        """Summed over the kept counts for the plan as it stands, else counted over the states'
+        (rag, due date) index; either way a row per RAG comes back."""
+        if priority is None and as_at is None:
+            return self._counted(plan_id, on)
         due = STATES.c.due_date
         timings = {
             Due.UNDATED: due.is_(None),
@@ -99,6 +112,19 @@ class SqlPlanStore:
             for rag, *sums in self.session.execute(query):
                 for timing, n in zip(timings, sums, strict=True):
                     counts[Rag(rag) if rag else None, timing] += n or 0
+        return counts
+
+    def _counted(self, plan_id: int, on: dt.date) -> Tally:
+        due = COUNTS.c.due_date
+        timings = {Due.UNDATED: due == UNDATED, Due.PAST: due < on, Due.TODAY: due == on}
+        sums = [func.sum(case((test, COUNTS.c.actions), else_=0)) for test in timings.values()]
+        query = select(COUNTS.c.rag, func.sum(COUNTS.c.actions), *sums).where(COUNTS.c.plan_id == plan_id)
+        counts: Counter[tuple[Rag | None, Due]] = Counter()
+        for rag, whole, *parts in self.session.execute(query.group_by(COUNTS.c.rag)):
+            key = Rag(rag) if rag != UNRATED else None
+            for timing, n in zip(timings, parts, strict=True):
+                counts[key, timing] += n or 0
+            counts[key, Due.LATER] += (whole or 0) - sum(n or 0 for n in parts)
         return counts
 
     def counts(self, plan_id: int, on: dt.date, as_at: dt.datetime | None = None) -> PlanCounts:

@@ -175,6 +175,21 @@ class StateRow(Base):
     times_rescheduled: Mapped[int] = mapped_column(Integer, default=0)
 
 
+UNDATED = dt.date(9999, 12, 31)  # rag_due_counts' due date for actions with none (a key cannot be NULL)
+UNRATED = ""  # its RAG for actions not yet rated
+
+
+class CountRow(Base):
+    """How many actions, as they stand, have each RAG and due date: kept with the states, so the
+    plan's totals are a sum over a few hundred rows (one per date in use), not over every action."""
+
+    __tablename__ = "rag_due_counts"
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    rag: Mapped[str] = mapped_column(String(16), primary_key=True)
+    due_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    actions: Mapped[int] = mapped_column(Integer)
+
+
 class DeliveryRow(Base):
     """One scheduled message, claimed before it is sent and marked delivered after Slack's ok.
 

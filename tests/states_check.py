@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Engine, select
 
+from plan.figures import tally
 from storage.store import store_factory
 from storage.tables import PlanRow
+
+TODAY = dt.date(2017, 9, 5)
 
 
 def assert_states_follow_history(engine: Engine) -> None:
@@ -18,3 +23,6 @@ def assert_states_follow_history(engine: Engine) -> None:
             for instant in [*instants, None]:
                 kept, folded = store.load(plan_id, instant), history.at(instant)
                 assert kept.actions == folded.actions, f"plan {plan_id} as at {instant}"
+            for day in {*(e.due_date for e in history.at().actions.values() if e.due_date), TODAY}:
+                counted = {key: n for key, n in store.tally(plan_id, day).items() if n}
+                assert counted == tally(history.at().actions.values(), day), f"plan {plan_id}'s counts"

@@ -89,9 +89,9 @@ def test_the_check_fails_when_a_state_is_wrong_and_rebuilding_mends_it(
         pass
     with small_plan() as store:
         plan_id = store.plan_id("default")
-        states.rebuild(
-            store.session, plan_id, [a.record.id for a in store.history(plan_id).at().actions.values()]
-        )
+        every = [action.record.id for action in store.history(plan_id).at().actions.values()]
+        states.rebuild(store.session, plan_id, every)
+        states.recount(store.session, plan_id)
         store.commit()
     assert_states_follow_history(engine)
 

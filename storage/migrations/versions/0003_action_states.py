@@ -57,6 +57,15 @@ def upgrade() -> None:
         batch_op.create_index("ix_action_states_plan_from", ["plan_id", "valid_from"])
         batch_op.create_index("ix_action_states_plan_until", ["plan_id", "valid_until"])
         batch_op.create_index("ix_action_states_action_from", ["action_id", "valid_from"])
+    op.create_table(
+        "rag_due_counts",
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("rag", sa.String(length=16), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("actions", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_rag_due_counts_plan_id_plans")),
+        sa.PrimaryKeyConstraint("plan_id", "rag", "due_date", name=op.f("pk_rag_due_counts")),
+    )
     with op.batch_alter_table("actions") as batch_op:
         batch_op.create_index("ix_actions_plan_priority", ["plan_id", "priority"])
     with op.batch_alter_table("action_delegates") as batch_op:
@@ -70,7 +79,7 @@ def _backfill() -> None:
     """Fold every action's history into its versions (the application's own fold)."""
     from sqlalchemy.orm import Session
 
-    from storage.states import rebuild
+    from storage.states import rebuild, recount
 
     session = Session(bind=op.get_bind())
     plans = session.execute(sa.text("SELECT DISTINCT plan_id FROM actions")).scalars().all()
@@ -83,6 +92,7 @@ def _backfill() -> None:
             .all()
         )
         rebuild(session, plan_id, ids)
+        recount(session, plan_id)
     session.flush()
 
 
@@ -93,4 +103,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_action_delegates_person")
     with op.batch_alter_table("actions") as batch_op:
         batch_op.drop_index("ix_actions_plan_priority")
+    op.drop_table("rag_due_counts")
     op.drop_table("action_states")
