@@ -44,7 +44,7 @@ def build_app(
         request_verification_enabled=not socket_mode,
     )
     directory = SlackDirectory(client)
-    background = background or Background()
+    background = background or Background(settings.work_threads)
     handlers = Handlers(settings, open_store, directory, clock, background)
     reminders = ReminderHandlers(settings, open_store, directory, clock, background)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)

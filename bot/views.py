@@ -129,9 +129,9 @@ def action_list(title: str, actions: Sequence[ActionState], view: PlanView, toda
     """A list in plan order, packed into as few sections as fit, cut off with a count if long."""
     if not actions:
         return _reply(title, [section(f"*{escape(title)}*\nNone.")])
-    lines = [action_line(action, view, today) for action in sort_by_ref(actions)]
+    lines = [action_line(action, view, today) for action in sort_by_ref(actions)[:LIST_LIMIT]]
     blocks: list[Block] = [HeaderBlock(text=clip(title, 150))]
-    blocks += packed_lines(lines, MAX_BLOCKS - 1, LIST_LIMIT)
+    blocks += packed_lines(lines, MAX_BLOCKS - 1, LIST_LIMIT, total=len(actions))
     return _reply(f"{title}: {len(actions)}", blocks)
 
 

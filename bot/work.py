@@ -13,7 +13,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
-WORKERS = 4  # enough to overlap Slack's and the database's waits; more only contend for the GIL
+# Two threads: one slow Slack call or database wait does not hold up every reply, and the acks
+# (which need the interpreter too) still come first. BENCHMARKS.md measured 1 to 4: with more
+# threads, the work competed with the acks and a burst's acks slowed; the replies finished no
+# sooner, since the work is bound by one core.
+WORKERS = 2
 
 
 class Background:

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     digest_weekday: int = 0  # Monday
     catch_up_hours: int = 48  # a send later than this after its time is skipped
     tick_minutes: int = 5
+    work_threads: int = 2  # threads doing the work after Slack's ack (see bot/work.py)
 
     slack_bot_token: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CSIP_SLACK_BOT_TOKEN")
