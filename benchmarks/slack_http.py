@@ -79,6 +79,7 @@ from slack_sdk import WebClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ is not an installed package
 
+import sqlalchemy
 from common import print_table, scratch_databases
 
 from bot.app import build_app
@@ -544,23 +545,30 @@ def admin_email(rows: Sequence[SheetRow]) -> str:
 
 
 def load_plan(url: str, rows: Sequence[SheetRow]) -> None:
+    """Import the plan, then gather the query planner's statistics, as PostgreSQL's autovacuum
+    would soon after a large import (it is switched off on this machine's server)."""
     engine = connect(url)
     migrate(engine)
     with store_factory(engine)() as store:
         import_sheet(store, DEFAULT_TEAM, rows, now=utc_now())
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text("ANALYZE"))
     engine.dispose()
 
 
 # --- part 2: replies by plan size -------------------------------------------------------------
 
 
-def generated_grid(size: int, shared_owner: str) -> list[list[Cell]]:
+def generated_grid(size: int, shared_owner: str, owned: int) -> list[list[Cell]]:
     """A tracker of ``size`` actions: refs P.N, 10 priorities, 200 owners, 2016 to 2018.
 
-    The first owner is ``shared_owner`` (who owns 1.1 in the example plan too, so one Slack
-    user is the caller on both plans); the others are owner002@council.example and on.
+    ``shared_owner`` (who owns 1.1 in the example plan too, so one Slack user is the caller on
+    both plans) owns 1.1 and ``owned`` actions in all, as in the example plan: `mine` asks the
+    same question of both plans. The others are owner002@council.example and on.
     """
     owners = [shared_owner, *(f"owner{n:03d}@council.example" for n in range(2, OWNERS + 1))]
+    every = size // owned
     span = (LAST_DUE - FIRST_DUE).days + 1
     header: list[Cell] = ["Ref", "Priority", "Priority title", "Lead", "Action", "Owner", "Due date", "RAG"]
     rows: list[list[Cell]] = [[*header, "Note"]]
@@ -569,7 +577,8 @@ def generated_grid(size: int, shared_owner: str) -> list[list[Cell]]:
         rag = RAGS[(n * 3 + n // 11) % len(RAGS)]
         rows.append([
             f"{priority}.{number}", priority, f"Priority {priority}", owners[priority * 10],
-            f"Generated action {priority}.{number}", owners[n * 7 % OWNERS],
+            f"Generated action {priority}.{number}",
+            shared_owner if n % every == 0 and n // every < owned else owners[1 + n * 7 % (OWNERS - 1)],
             FIRST_DUE + dt.timedelta(days=n * 53 % span), rag,
             "Tracker note" if rag in ("Red", "Amber") else "",
         ])  # fmt: skip
@@ -586,7 +595,8 @@ def part_reply(urls: dict[int, str], slack: TimedSlack, args: argparse.Namespace
         if size == len(example.rows):
             rows = example.rows
         else:
-            generated = read_sheet(generated_grid(size, owner_email))
+            owned = sum(1 for row in example.rows if row.owner == owner_email)
+            generated = read_sheet(generated_grid(size, owner_email, owned))
             if generated.problems:
                 raise RuntimeError(f"the generated plan has problems: {generated.problems[:3]}")
             rows = generated.rows

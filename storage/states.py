@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from plan.history import ActionFold, Version, event_order, versions
 from plan.model import Event, EventKind, Rag, Source
-from storage.tables import UNDATED, UNRATED, ActionRow, CountRow, EventRow, StateRow
+from storage.tables import BY_DAY, BY_MONTH, UNDATED, UNRATED, ActionRow, CountRow, EventRow, StateRow
 
 STATES = cast(Table, StateRow.__table__)
 COUNTS = cast(Table, CountRow.__table__)
@@ -202,9 +202,13 @@ def _count_key(rag: str | None, due_date: dt.date | None) -> tuple[str, dt.date]
 
 def _add_to_counts(session: Session, plan_id: int, moved: Counter[tuple[str, dt.date]]) -> None:
     """Add to the plan's counts by RAG and due date (inserting the pairs not counted before)."""
+    by_span: Counter[tuple[str, dt.date, str]] = Counter()
+    for (rag, due), n in moved.items():
+        by_span[BY_DAY, due, rag] += n
+        by_span[BY_MONTH, due if due == UNDATED else due.replace(day=1), rag] += n
     changes = [
-        {"plan_id": plan_id, "rag": rag, "due_date": due, "actions": n}
-        for (rag, due), n in moved.items()
+        {"plan_id": plan_id, "span": span, "due_date": due, "rag": rag, "actions": n}
+        for (span, due, rag), n in by_span.items()
         if n
     ]
     if not changes:
@@ -213,7 +217,7 @@ def _add_to_counts(session: Session, plan_id: int, moved: Counter[tuple[str, dt.
     statement = dialect.insert(COUNTS)
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=["plan_id", "rag", "due_date"],
+            index_elements=["plan_id", "span", "due_date", "rag"],
             set_={"actions": COUNTS.c.actions + statement.excluded.actions},
         ),
         changes,

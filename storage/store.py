@@ -38,6 +38,8 @@ from storage.states import (
     event_from_row,
 )
 from storage.tables import (
+    BY_DAY,
+    BY_MONTH,
     UNDATED,
     UNRATED,
     ActionRow,
@@ -115,16 +117,29 @@ class SqlPlanStore:
         return counts
 
     def _counted(self, plan_id: int, on: dt.date) -> Tally:
-        due = COUNTS.c.due_date
-        timings = {Due.UNDATED: due == UNDATED, Due.PAST: due < on, Due.TODAY: due == on}
-        sums = [func.sum(case((test, COUNTS.c.actions), else_=0)) for test in timings.values()]
-        query = select(COUNTS.c.rag, func.sum(COUNTS.c.actions), *sums).where(COUNTS.c.plan_id == plan_id)
+        """The kept counts: every month but ``on``'s as a whole, and that month day by day."""
+        month = on.replace(day=1)
+        next_month = (month + dt.timedelta(days=32)).replace(day=1)
+        in_plan = [COUNTS.c.plan_id == plan_id]
+        other_months = [*in_plan, COUNTS.c.span == BY_MONTH, COUNTS.c.due_date != month]
+        this_month = [
+            *in_plan,
+            COUNTS.c.span == BY_DAY,
+            COUNTS.c.due_date >= month,
+            COUNTS.c.due_date < next_month,
+        ]
+        picked = union_all(
+            *(
+                select(COUNTS.c.rag, COUNTS.c.due_date, COUNTS.c.actions).where(*where)
+                for where in (other_months, this_month)
+            )
+        )
         counts: Counter[tuple[Rag | None, Due]] = Counter()
-        for rag, whole, *parts in self.session.execute(query.group_by(COUNTS.c.rag)):
-            key = Rag(rag) if rag != UNRATED else None
-            for timing, n in zip(timings, parts, strict=True):
-                counts[key, timing] += n or 0
-            counts[key, Due.LATER] += (whole or 0) - sum(n or 0 for n in parts)
+        for rag, due_date, n in self.session.execute(picked):
+            counts[
+                Rag(rag) if rag != UNRATED else None,
+                Due.UNDATED if due_date == UNDATED else due_on(due_date, on),
+            ] += n
         return counts
 
     def counts(self, plan_id: int, on: dt.date, as_at: dt.datetime | None = None) -> PlanCounts:

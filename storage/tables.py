@@ -179,14 +179,20 @@ UNDATED = dt.date(9999, 12, 31)  # rag_due_counts' due date for actions with non
 UNRATED = ""  # its RAG for actions not yet rated
 
 
+BY_DAY, BY_MONTH = "day", "month"
+
+
 class CountRow(Base):
-    """How many actions, as they stand, have each RAG and due date: kept with the states, so the
-    plan's totals are a sum over a few hundred rows (one per date in use), not over every action."""
+    """How many actions, as they stand, have each RAG and are due on each day (``span`` "day")
+    and in each month (``span`` "month", ``due_date`` its first day). Kept with the states, so
+    the plan's totals on a day sum the month rows and that month's day rows: a few dozen rows
+    however many actions the plan has and however its due dates spread."""
 
     __tablename__ = "rag_due_counts"
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), primary_key=True)
-    rag: Mapped[str] = mapped_column(String(16), primary_key=True)
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)
     due_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    rag: Mapped[str] = mapped_column(String(16), primary_key=True)
     actions: Mapped[int] = mapped_column(Integer)
 
 

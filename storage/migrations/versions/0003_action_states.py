@@ -60,11 +60,12 @@ def upgrade() -> None:
     op.create_table(
         "rag_due_counts",
         sa.Column("plan_id", sa.Integer(), nullable=False),
-        sa.Column("rag", sa.String(length=16), nullable=False),
+        sa.Column("span", sa.String(length=5), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("rag", sa.String(length=16), nullable=False),
         sa.Column("actions", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], name=op.f("fk_rag_due_counts_plan_id_plans")),
-        sa.PrimaryKeyConstraint("plan_id", "rag", "due_date", name=op.f("pk_rag_due_counts")),
+        sa.PrimaryKeyConstraint("plan_id", "span", "due_date", "rag", name=op.f("pk_rag_due_counts")),
     )
     with op.batch_alter_table("actions") as batch_op:
         batch_op.create_index("ix_actions_plan_priority", ["plan_id", "priority"])
