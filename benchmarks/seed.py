@@ -48,7 +48,7 @@ def seed_plan(
     open_store: StoreFactory, team: str, size: int, months: int, start: dt.datetime, churn: float = 0.1
 ) -> Seeded:
     """``size`` actions in 10 priorities, refs "P.N", due over 400 days from ``start``."""
-    count = 0
+    count, every = 0, max(1, round(1 / churn))
     with open_store() as store:
         plan_id = store.plan_id(team)
         people = store.ensure_people(plan_id, [owner(n) for n in range(OWNERS)])
@@ -79,6 +79,8 @@ def seed_plan(
                     )
                 )
                 for m in range(months + 1):
+                    if m and (n + m) % every:
+                        continue  # not moved this month
                     at = month(start, m)
                     rag = RAGS[(n + m) % len(RAGS)]
                     events.append(

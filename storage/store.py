@@ -89,8 +89,8 @@ class SqlPlanStore:
     def tally(
         self, plan_id: int, on: dt.date, priority: int | None = None, as_at: dt.datetime | None = None
     ) -> Tally:
-        """Summed over the kept counts for the plan as it stands, else counted over the states'
-        (rag, due date) index; either way a row per RAG comes back."""
+        """For the whole plan as it stands, summed from the kept counts (a few dozen rows); for a
+        priority or a past instant, counted in SQL over the states' (rag, due date) index."""
         if priority is None and as_at is None:
             return self._counted(plan_id, on)
         due = STATES.c.due_date
