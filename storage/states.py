@@ -88,50 +88,51 @@ def advance(session: Session, plan_id: int, events: Iterable[Event]) -> None:
     by_action: dict[int, list[Event]] = defaultdict(list)
     for event in sorted(events, key=event_order):
         by_action[event.action_id].append(event)
-    ids = sorted(by_action)
-    current = _lock_current(session, ids)
-    new_rows: list[dict[str, Any]] = []
-    changed_rows: list[dict[str, Any]] = []
+    current = _lock_current(session, sorted(by_action))
+    closed: list[dict[str, Any]] = []
+    opened: list[dict[str, Any]] = []
     rewrite: list[int] = []
     moved: Counter[tuple[str, dt.date]] = Counter()  # how the plan's totals change
-    for action_id in ids:
-        new, row = by_action[action_id], current.get(action_id)
+    for action_id, new in sorted(by_action.items()):
+        row = current.get(action_id)
         if row is not None and event_order(new[0]) < (row.valid_from, row.recorded_at, row.event_id or 0):
             # Backfilled before the latest, or a concurrent update to this action that was written
             # first but locked it second: fold its whole history again.
             rewrite.append(action_id)
             continue
         made = versions(new, fold_of(row) if row is not None else None)
-        if row is not None:
-            moved[_count_key(row.rag, row.due_date)] -= 1
         last = made[-1].fold
         moved[_count_key(last.rag.value if last.rag else None, last.due_date)] += 1
         if row is not None:
-            if made[0].valid_from == row.valid_from:  # the same instant: the current version absorbs it
-                first, made = made[0], made[1:]
-                values = {
-                    "recorded_at": first.recorded_at,
-                    "event_id": first.event_id,
-                    **_columns(first.fold),
-                }
-            else:
-                values = {"recorded_at": row.recorded_at, "event_id": row.event_id, **_columns(fold_of(row))}
-            changed_rows.append(
-                {"state_id": row.id, **values, "valid_until": made[0].valid_from if made else None}
-            )
-        new_rows += _rows(plan_id, action_id, made)
-    if changed_rows:
+            moved[_count_key(row.rag, row.due_date)] -= 1
+            update_row, made = _close(row, made)
+            closed.append(update_row)
+        opened += _rows(plan_id, action_id, made)
+    if closed:
         session.execute(
             update(STATES)
             .where(STATES.c.id == bindparam("state_id"))
-            .values({name: bindparam(name) for name in changed_rows[0] if name != "state_id"}),
-            changed_rows,
+            .values({name: bindparam(name) for name in closed[0] if name != "state_id"}),
+            closed,
         )
-    if new_rows:
-        session.execute(insert(STATES), new_rows)
+    if opened:
+        session.execute(insert(STATES), opened)
     _add_to_counts(session, plan_id, moved)
     if rewrite:
         rebuild(session, plan_id, rewrite)
+
+
+def _close(row: Row[Any], made: list[Version]) -> tuple[dict[str, Any], list[Version]]:
+    """The current version's new values, and the versions still to insert after it.
+
+    New events at the current version's own instant fold into it; the first one later ends it.
+    """
+    if made[0].valid_from == row.valid_from:
+        first, made = made[0], made[1:]
+        values = _values(first.recorded_at, first.event_id, first.fold)
+    else:
+        values = _values(row.recorded_at, row.event_id, fold_of(row))
+    return {"state_id": row.id, **values, "valid_until": made[0].valid_from if made else None}, made
 
 
 def _lock_current(session: Session, action_ids: Sequence[int]) -> dict[int, Row[Any]]:
