@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, case, delete, func, insert, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from plan.clock import utc_now
 from plan.figures import Due, PlanCounts, Tally, due_on
@@ -457,9 +459,28 @@ def valid_at(plan_id: int, instant: dt.datetime | None) -> Picks:
     if instant is None:
         return [[plan, current_state()]]
     return [
-        [plan, current_state(), STATES.c.valid_from <= instant],
+        [plan, current_state(), unindexed(STATES.c.valid_from) <= instant],
         [plan, STATES.c.valid_until > instant, STATES.c.valid_from <= instant],
     ]
+
+
+class unindexed(ColumnElement[Any]):
+    """A column SQLite must not choose an index for: without statistics it would walk every
+    version of the plan by (plan, valid from) to find the current ones, where the index of
+    current versions finds them directly. Written ``+column`` there (SQLite's documented way);
+    other databases plan with statistics and get the column as it is."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"+{column}" if compiler.dialect.name == "sqlite" else column
 
 
 def _picks(plan_id: int, which: Which) -> Picks:
