@@ -64,7 +64,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ is not an installed package
 
-from common import StatementCounter, database_url, print_table
+from common import StatementCounter, database_url, empty_database, print_table
 from seed import CHUNK, Seeded, seed_plan
 
 from bot import commands as cmd
@@ -290,22 +290,8 @@ def fresh_database(given: str | None) -> Iterator[str]:
     """An empty database: a temporary SQLite file, or ``given`` emptied first."""
     with database_url(given) as url:
         if given:
-            empty(url)
+            empty_database(url)
         yield url
-
-
-def empty(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database or "")
-        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            stale.unlink(missing_ok=True)
-        return
-    engine = connect(url)
-    with engine.begin() as connection:  # as tests/conftest.py resets its database
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def with_progress(open_store: StoreFactory, size: int) -> StoreFactory:

@@ -87,3 +87,19 @@ def scratch_databases(given: str | None, names: Sequence[str]) -> Iterator[dict[
     finally:
         drop_all()
         admin.dispose()
+
+
+def empty_database(url: str) -> None:
+    """Start afresh: remove a SQLite file, or drop and recreate a PostgreSQL database's public
+    schema (as tests/conftest.py resets its database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            stale.unlink(missing_ok=True)
+        return
+    engine = create_engine(parsed.set(drivername="postgresql+psycopg"))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()

@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from common import StatementCounter, database_url, print_table
+from common import StatementCounter, database_url, empty_database, print_table
 from seed import Seeded, seed_plan
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -72,7 +72,7 @@ def seeded_database(given: str | None, size: int, churn: float) -> Iterator[tupl
     seconds seeding took."""
     with database_url(given) as url:
         if given:
-            empty(url)
+            empty_database(url)
         engine = connect(url)
         migrate(engine)
         print(f"seeding {size:,} actions, churn {churn:g}…", file=sys.stderr, flush=True)
@@ -85,20 +85,6 @@ def seeded_database(given: str | None, size: int, churn: float) -> Iterator[tupl
         engine.dispose()
         print(f"seeded {seeded.events:,} events in {seconds:.0f} s", file=sys.stderr, flush=True)
         yield url, seeded, seconds
-
-
-def empty(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database or "")
-        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            stale.unlink(missing_ok=True)
-        return
-    engine = connect(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def timed(url: str, work: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:

@@ -125,7 +125,8 @@ def action_state(record: ActionRecord, fold: ActionFold) -> ActionState:
 
 @dataclass(frozen=True)
 class PlanHistory:
-    """Everything recorded about a plan, read in one go: the one query plan behind every view.
+    """Everything recorded about a plan, read in one go: the audit trail, and the truth the kept
+    states are checked against.
 
     ``events`` holds each action's events in the order they apply. People and priorities are
     as they are now; only actions' owners, dates and RAG have a history.

@@ -1,4 +1,4 @@
-"""A report as at a date, in any of its formats, from one read of the plan's history."""
+"""A report as at a date, in any of its formats, from the states kept beside the plan's history."""
 
 from __future__ import annotations
 
