@@ -1,66 +1,89 @@
 """What the weekly digest and the monthly exemption report say, as plain data.
 
 The Slack messages are built from these in ``schedules.messages``; the committee report counts
-through the same ``plan.figures`` functions, so the numbers agree everywhere.
+through the same ``plan.figures`` functions, so the numbers agree everywhere. A digest is built
+from counts and short lists that storage makes without reading the whole plan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from plan.clock import london_date
 from plan.figures import (
     PlanFigures,
     PriorityFigures,
+    Tally,
+    figures_from_tally,
     most_red,
-    plan_figures,
     priorities_without_red,
-    priority_figures,
+    priority_rows,
 )
-from plan.model import ActionState, Person, PlanView, Rag
-from plan.rules import days_overdue, is_overdue, sort_by_ref
+from plan.model import ActionState, Person, PlanView, Rag, Shortlist
+from plan.rules import days_overdue, sort_by_ref
+
+DUE_SOON_DAYS = 14  # the digest's "due in the next 14 days"
 
 
 @dataclass(frozen=True)
 class Digest:
     on: dt.date
     figures: PlanFigures
+    moved: PlanView  # the actions that went Red or left Red this week, with their people
     went_red: list[ActionState]
     left_red: list[ActionState]
     priorities: list[PriorityFigures]
     without_red: list[PriorityFigures]
     most_red: list[PriorityFigures]
-    due_soon: list[ActionState]
-    overdue: list[ActionState]
+    due_soon: Shortlist
+    overdue: Shortlist
     unreachable: list[Person]
 
 
 def build_digest(
-    now: PlanView, week_ago: PlanView, today: dt.date, unreachable: Collection[int] = (), horizon: int = 14
+    today: dt.date,
+    tally: Tally,
+    by_priority: Mapping[int, Tally],
+    changed: PlanView,
+    week_ago: Mapping[str, ActionState | None],
+    due_soon: Shortlist,
+    overdue: Shortlist,
+    unreachable: Iterable[Person] = (),
 ) -> Digest:
-    """``week_ago`` is the plan as it stood seven days earlier, for "what moved"."""
-    was_red = {ref for ref, action in week_ago.actions.items() if action.rag is Rag.RED}
-    is_red = {ref for ref, action in now.actions.items() if action.rag is Rag.RED}
-    rows = priority_figures(now.actions, {n: p.title for n, p in now.priorities.items()}, today)
-    soon_end = today + dt.timedelta(days=horizon)
+    """``changed`` holds the actions changed in the week as they stand, and ``week_ago`` the same
+    actions as they stood seven days earlier (None: not yet in the plan)."""
+    went, left = moved_red(changed.actions, week_ago)
+    titles = {number: p.title for number, p in changed.priorities.items()}
+    rows = priority_rows(by_priority, titles, today)
     return Digest(
         on=today,
-        figures=plan_figures(now.actions, today),
-        went_red=sort_by_ref(now.actions[ref] for ref in is_red - was_red),
-        left_red=sort_by_ref(now.actions[ref] for ref in was_red - is_red if ref in now.actions),
+        figures=figures_from_tally(tally, today),
+        moved=changed,
+        went_red=went,
+        left_red=left,
         priorities=rows,
         without_red=priorities_without_red(rows),
         most_red=most_red(rows),
-        due_soon=sort_by_ref(
-            a
-            for a in now.actions.values()
-            if a.due_date and today <= a.due_date <= soon_end and a.rag is not Rag.COMPLETE
-        ),
-        overdue=sort_by_ref(a for a in now.actions.values() if is_overdue(a, today)),
-        unreachable=sorted((now.people[i] for i in unreachable if i in now.people), key=lambda p: p.name),
+        due_soon=due_soon,
+        overdue=overdue,
+        unreachable=sorted(unreachable, key=lambda p: p.name),
     )
+
+
+def moved_red(
+    now: Mapping[str, ActionState], week_ago: Mapping[str, ActionState | None]
+) -> tuple[list[ActionState], list[ActionState]]:
+    """Of the actions that changed, those that went Red and those that stopped being Red."""
+
+    def was_red(ref: str) -> bool:
+        then = week_ago.get(ref)
+        return then is not None and then.rag is Rag.RED
+
+    went = sort_by_ref(a for ref, a in now.items() if a.rag is Rag.RED and not was_red(ref))
+    left = sort_by_ref(a for ref, a in now.items() if a.rag is not Rag.RED and was_red(ref))
+    return went, left
 
 
 @dataclass(frozen=True)
@@ -70,14 +93,12 @@ class ExemptionLine:
     days_red: int
 
 
+def exemption_line(action: ActionState, today: dt.date) -> ExemptionLine:
+    """A Red action, with how late it is and how long it has been Red."""
+    days_red = (today - london_date(action.rag_since)).days if action.rag_since else 0
+    return ExemptionLine(action, days_overdue(action, today), days_red)
+
+
 def exemption_lines(view: PlanView, today: dt.date) -> list[ExemptionLine]:
-    """Every Red action, with how late it is and how long it has been Red."""
-    return [
-        ExemptionLine(
-            action,
-            days_overdue(action, today),
-            (today - london_date(action.rag_since)).days if action.rag_since else 0,
-        )
-        for action in sort_by_ref(view.actions.values())
-        if action.rag is Rag.RED
-    ]
+    """Every Red action of ``view``, in plan order."""
+    return [exemption_line(a, today) for a in sort_by_ref(view.actions.values()) if a.rag is Rag.RED]

@@ -137,3 +137,20 @@ class PlanView:
 
     def person(self, person_id: int | None) -> Person | None:
         return None if person_id is None else self.people.get(person_id)
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """The first actions of a list too long to show whole, worst first, with the people and
+    priorities they name; and how many the list has in all (a message says "and N more")."""
+
+    view: PlanView
+    total: int
+
+    @property
+    def actions(self) -> list[ActionState]:
+        return list(self.view.actions.values())
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.view.actions)

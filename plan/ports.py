@@ -16,7 +16,8 @@ from typing import Protocol
 from plan.figures import PlanCounts, Tally
 from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
-from plan.model import ActionState, Event, Person, PlanView, Priority
+from plan.model import ActionState, Event, Person, PlanView, Priority, Rag, Shortlist
+from plan.reminders import Attention, OwnerShortlist
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Which:
     person_id: int | None = None  # owned by, or delegated to, this person
     priority: int | None = None
     overdue_on: dt.date | None = None  # past due on this day and not complete
+    open_only: bool = False  # not complete
+    rag: Rag | None = None
+    due_on: frozenset[dt.date] | None = None  # due on one of these days
+    due_between: tuple[dt.date, dt.date] | None = None  # due on or after the first, on or before the second
+    changed_after: dt.datetime | None = None  # its current state began after this instant
 
 
 class PlanStore(Protocol):
@@ -44,6 +50,32 @@ class PlanStore(Protocol):
 
     def select(self, plan_id: int, which: Which) -> PlanView:
         """The actions ``which`` picks, as they stand, with the priorities and the people they name."""
+        ...
+
+    def shortlist(self, plan_id: int, which: Which, limit: int) -> Shortlist:
+        """The first ``limit`` actions ``which`` picks, worst first (``plan.rules.severity_key``),
+        and how many it picks in all."""
+        ...
+
+    def needing_attention(
+        self, plan_id: int, attention: Attention, shown: int, listed: int
+    ) -> list[OwnerShortlist]:
+        """Each owner's actions that ``attention`` picks and that are not snoozed, as
+        ``plan.reminders.shortlists`` says: the first ``shown`` in full, the next ``listed`` by ref."""
+        ...
+
+    def earliest_confirmation(self, plan_id: int) -> dt.date | None:
+        """The London day of the oldest last-confirmed RAG among open, dated, owned actions."""
+        ...
+
+    def owners_not_in_slack(self, plan_id: int) -> list[Person]:
+        """Owners of open actions with no Slack user id yet."""
+        ...
+
+    def people(self, plan_id: int, ids: Iterable[int]) -> dict[int, Person]: ...
+
+    def snoozed(self, plan_id: int, day: dt.date) -> set[int]:
+        """Actions whose reminders are snoozed on ``day``."""
         ...
 
     def tally(

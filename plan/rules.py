@@ -82,3 +82,16 @@ def sort_by_ref(actions: Iterable[ActionState]) -> list[ActionState]:
 def ref_key(ref: str) -> tuple[tuple[int, str], ...]:
     parts = ref.split(".")
     return tuple((int(p), "") if p.isdigit() else (10**9, p) for p in parts)
+
+
+# Worst first: Red, Amber, not yet rated, Green, Complete; then the longest overdue.
+SEVERITY = {Rag.RED: 0, Rag.AMBER: 1, None: 2, Rag.GREEN: 3, Rag.COMPLETE: 4}
+
+
+def severity_key(action: ActionState) -> tuple[int, dt.date, int]:
+    """The order a long list is shown in (storage sorts the same way in SQL)."""
+    return SEVERITY[action.rag], action.due_date or dt.date.max, action.record.id
+
+
+def worst_first(actions: Iterable[ActionState]) -> list[ActionState]:
+    return sorted(actions, key=severity_key)

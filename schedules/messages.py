@@ -28,14 +28,17 @@ from bot.blocks import (
 from bot.mrkdwn import clip, escape
 from bot.reminder_buttons import confirm_button, rag_buttons
 from plan.clock import london_date
-from plan.digest import Digest, ExemptionLine
+from plan.digest import Digest, ExemptionLine, exemption_line
 from plan.figures import PriorityFigures
-from plan.model import ActionState, PlanView, Rag
+from plan.model import ActionState, PlanView, Rag, Shortlist
 from plan.parsing import uk_date
-from plan.reminders import Item, OwnerNotice
+from plan.reminders import Item, OwnerNotice, Why
 
 Message = dict[str, Any]
 MAX_ITEMS = (MAX_BLOCKS - 3) // 2  # each action takes a section and a row of buttons
+MORE_REFS = 20  # refs named after those, before "and N more"
+LIST_SHOWN = 50  # actions listed in each of the digest's lists, worst first
+REDS_SHOWN = 100  # Red actions listed in the exemption report's thread
 
 
 def _message(text: str, blocks: Sequence[Block]) -> Message:
@@ -49,33 +52,33 @@ def _long_date(day: dt.date) -> str:
 # --- owners -------------------------------------------------------------------------------
 
 
-def owner_reminder(notice: OwnerNotice, view: PlanView, day: dt.date) -> Message:
-    """One message per owner per day, every action in it with its own buttons."""
-    items = [(item, "soon") for item in notice.due_soon] + [(item, "late") for item in notice.overdue]
-    listed = {item.action.ref for item, _ in items}
-    stale = [action for action in notice.stale if action.ref not in listed]
+def owner_reminder(notice: OwnerNotice, day: dt.date) -> Message:
+    """One message per owner per day: the most pressing actions each with its own buttons, then
+    the refs of some more and how many others there are."""
     header = HeaderBlock(text=clip(f"Your improvement plan actions, {_long_date(day)}", 150))
     blocks: list[dict[str, Any]] = [header.to_dict()]
-    room = MAX_ITEMS
-    for item, when in items[:room]:
-        blocks += [section(_item_text(item, when)).to_dict(), rag_buttons(item.action)]
-    room -= min(room, len(items))
-    for action in stale[:room]:
-        blocks += [section(_stale_text(action)).to_dict(), confirm_button(action)]
-    left_over = [item.action.ref for item, _ in items[MAX_ITEMS:]] + [a.ref for a in stale[room:]]
-    if left_over:
-        also = f"Also needing an update: {', '.join(left_over)}. Use `/csip update <ref> <rag> <note>`."
+    for item in notice.items:
+        if item.why is Why.STALE:
+            blocks += [section(_stale_text(item.action)).to_dict(), confirm_button(item.action)]
+        else:
+            blocks += [section(_item_text(item)).to_dict(), rag_buttons(item.action)]
+    unlisted = notice.total - len(notice.items) - len(notice.more_refs)
+    if notice.more_refs:
+        more = f" and {unlisted} more" if unlisted else ""
+        also = (
+            f"Also needing an update: {', '.join(escape(ref) for ref in notice.more_refs)}{more}. "
+            "Use `/csip update <ref> <rag> <note>`."
+        )
         blocks.append(context(also).to_dict())
-    count = len(items) + len(stale)
-    return {"text": f"{count} of your improvement plan actions need a look today.", "blocks": blocks}
+    return {"text": f"{notice.total} of your improvement plan actions need a look today.", "blocks": blocks}
 
 
-def _item_text(item: Item, when: str) -> str:
+def _item_text(item: Item) -> str:
     action = item.action
     due = uk_date(action.due_date) if action.due_date else "no date"
     timing = (
         f"due {due}, in {_working_days(item.working_days)}"
-        if when == "soon"
+        if item.why is Why.DUE_SOON
         else f"*{_working_days(item.working_days)} overdue* (was due {due})"
     )
     what = escape(clip(action.record.description, 300))
@@ -108,7 +111,7 @@ def escalation(items: Sequence[Item], view: PlanView, day: dt.date, after: int) 
 # --- the weekly digest --------------------------------------------------------------------
 
 
-def digest(summary: Digest, view: PlanView) -> list[Message]:
+def digest(summary: Digest) -> list[Message]:
     """The digest message, then its lists in the thread."""
     figures, rag = summary.figures, summary.figures.rag
     red, amber, green = rag.shares
@@ -125,8 +128,8 @@ def digest(summary: Digest, view: PlanView) -> list[Message]:
         section(_priority_table(summary)),
         section(_red_by_priority(summary)),
         context(
-            f"In the thread: {len(summary.due_soon)} due in the next 14 days, "
-            f"{len(summary.overdue)} overdue, {len(summary.unreachable)} owners csip cannot reach."
+            f"In the thread: {summary.due_soon.total} due in the next 14 days, "
+            f"{summary.overdue.total} overdue, {len(summary.unreachable)} owners csip cannot reach."
         ),
     ]
     head = _message(
@@ -135,15 +138,15 @@ def digest(summary: Digest, view: PlanView) -> list[Message]:
         blocks,
     )
 
-    def listed(title: str, actions: Sequence[ActionState]) -> Message:
-        lines = [action_line(action, view, summary.on) for action in actions[:MOST_LINES]]
-        return _list_message(title, lines, len(actions))
+    def listed(title: str, shortlist: Shortlist) -> Message:
+        lines = [action_line(action, shortlist.view, summary.on) for action in shortlist.actions]
+        return _list_message(title, lines, shortlist.total)
 
     unreachable = [f"{escape(p.name)} ({escape(p.key)})" for p in summary.unreachable]
     return [
         head,
         listed("Due in the next 14 days", summary.due_soon),
-        listed("Overdue", summary.overdue),
+        listed("Overdue, worst first", summary.overdue),
         _list_message(
             "Owners csip cannot find in Slack (no reminders reach them)", unreachable, len(unreachable)
         ),
@@ -205,22 +208,28 @@ def _list_message(title: str, lines: Sequence[str], total: int) -> Message:
 # --- the monthly exemption report ---------------------------------------------------------
 
 
-def exemption_report(lines: Sequence[ExemptionLine], view: PlanView, day: dt.date) -> list[Message]:
-    """The governance board's list of Red actions: a heading, then every Red in the thread."""
+def exemption_report(reds: Shortlist, day: dt.date) -> list[Message]:
+    """The governance board's list of Red actions: a heading, then the Reds in the thread, the
+    longest overdue first, and how many more there are."""
     head = _message(
-        f"Exemption report, {uk_date(day)}: {len(lines)} Red actions",
+        f"Exemption report, {uk_date(day)}: {reds.total} Red actions",
         [
             HeaderBlock(text=f"Exemption report, {uk_date(day)}"),
             section(
-                f"*{len(lines)}* actions are RAG rated Red. Each is listed in the thread with its "
+                f"*{reds.total}* actions are RAG rated Red. Each is listed in the thread with its "
                 "owner, how late it is, how long it has been Red and the latest reason."
+                + (f" The {len(reds.actions)} longest overdue are listed." if reds.more else "")
             ),
         ],
     )
+    blocks = [_red(exemption_line(action, day), reds.view) for action in reds.actions]
+    if reds.more:
+        blocks.append(
+            context(f"…and {reds.more} more Red actions: `csip report --format xlsx` lists every one.")
+        )
     per_message = MAX_BLOCKS - 1
-    parts = [lines[i : i + per_message] for i in range(0, len(lines), per_message)]
-    return [head, *(_message(f"Red actions, part {n + 1}", [_red(line, view) for line in part])
-                    for n, part in enumerate(parts))]  # fmt: skip
+    parts = [blocks[i : i + per_message] for i in range(0, len(blocks), per_message)]
+    return [head, *(_message(f"Red actions, part {n + 1}", part) for n, part in enumerate(parts))]
 
 
 def _red(line: ExemptionLine, view: PlanView) -> Block:

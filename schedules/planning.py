@@ -14,10 +14,18 @@ from typing import Any
 from bot.directory import SlackDirectory, resolve_slack_id
 from csip.settings import Settings
 from plan.calendar import WorkingCalendar
-from plan.digest import build_digest, exemption_lines
-from plan.history import rewind
+from plan.digest import DUE_SOON_DAYS, build_digest
 from plan.model import Person, PlanView, Rag
-from plan.reminders import ReminderRules, by_lead, escalations, owner_notices
+from plan.ports import Which
+from plan.reminders import (
+    Item,
+    ReminderRules,
+    attention_on,
+    by_lead,
+    escalation_dates,
+    escalations,
+    owner_notice,
+)
 from schedules import messages
 from storage.deliveries import PENDING, UNREACHABLE, DeliveryKey, NewDelivery
 from storage.store import SqlPlanStore
@@ -64,7 +72,11 @@ def rules_from(settings: Settings) -> ReminderRules:
 
 
 class Planner:
-    """Builds the delivery records for one slot. ``directory`` is None in previews: no Slack."""
+    """Builds the delivery records for one slot. ``directory`` is None in previews: no Slack.
+
+    Each message asks storage for what it shows (counts, and the first few of each list with how
+    many more), never for the whole plan: a tick costs the same at 300 actions as at 100,000.
+    """
 
     def __init__(
         self, settings: Settings, calendar: WorkingCalendar, directory: SlackDirectory | None
@@ -74,7 +86,7 @@ class Planner:
         self.directory = directory
         self.rules = rules_from(settings)
 
-    def plan(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
+    def plan(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         build = {
             OWNER_REMINDER: self._owner_reminders,
             LEAD_ESCALATION: self._lead_escalations,
@@ -82,70 +94,101 @@ class Planner:
             DIGEST: self._digest,
             EXEMPTION: self._exemption,
         }[slot.kind]
-        return build(store, view, slot)
+        return build(store, plan_id, slot)
 
-    def _owner_reminders(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
-        snoozed = store.snoozed(view.plan_id, slot.day)
-        notices = owner_notices(view, slot.day, self.calendar, self.rules, snoozed)
+    def _owner_reminders(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
+        attention = attention_on(slot.day, self.calendar, self.rules, store.earliest_confirmation(plan_id))
+        lists = store.needing_attention(plan_id, attention, messages.MAX_ITEMS, messages.MORE_REFS)
+        owners = store.people(plan_id, [shortlist.owner_id for shortlist in lists])
         return [
             self._to_person(
-                store, view, view.people[n.owner_id], slot, messages.owner_reminder(n, view, slot.day)
+                store,
+                plan_id,
+                owners[shortlist.owner_id],
+                slot,
+                messages.owner_reminder(owner_notice(shortlist, attention, self.calendar), slot.day),
             )
-            for n in notices
+            for shortlist in lists
         ]
 
-    def _lead_escalations(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
+    def _escalated(
+        self, store: SqlPlanStore, plan_id: int, slot: Slot, after: int
+    ) -> tuple[PlanView, list[Item]]:
+        """The actions reaching ``after`` working days overdue today: only those due on the few
+        dates that makes them are read."""
+        dates = escalation_dates(slot.day, self.calendar, after)
+        view = store.select(plan_id, Which(open_only=True, due_on=dates))
+        return view, escalations(view, slot.day, self.calendar, after)
+
+    def _lead_escalations(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         after = self.settings.escalate_to_lead_after
-        items = escalations(view, slot.day, self.calendar, after)
+        view, items = self._escalated(store, plan_id, slot, after)
         return [
             self._to_person(
-                store, view, view.people[lead], slot, messages.escalation(group, view, slot.day, after)
+                store, plan_id, view.people[lead], slot, messages.escalation(group, view, slot.day, after)
             )
             for lead, group in sorted(by_lead(view, items).items())
         ]
 
-    def _management_escalation(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
+    def _management_escalation(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         after = self.settings.escalate_to_management_after
-        items = escalations(view, slot.day, self.calendar, after)
         channel = self.settings.management_channel
+        view, items = self._escalated(store, plan_id, slot, after)
         if not items or not channel:
             return []
         message = messages.escalation(items, view, slot.day, after)
         return [_to_channel(slot, channel, [message])]
 
-    def _digest(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
-        # "What moved" needs the plan a week ago: only what changed in the week is read.
-        week_ago = rewind(view, store.changed_since(view.plan_id, slot.at - dt.timedelta(days=7)))
-        summary = build_digest(view, week_ago, slot.day, self.unreachable_owners(store, view))
-        head, *lists = messages.digest(summary, view)
+    def _digest(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
+        day = slot.day
+        # "What moved" needs only the actions changed in the week, as they were and as they are.
+        a_week_before = slot.at - dt.timedelta(days=7)
+        week_ago = store.changed_since(plan_id, a_week_before)
+        changed = store.select(plan_id, Which(changed_after=a_week_before))
+        soon = Which(open_only=True, due_between=(day, day + dt.timedelta(days=DUE_SOON_DAYS)))
+        summary = build_digest(
+            day,
+            store.tally(plan_id, day),
+            store.counts(plan_id, day).by_priority,
+            changed,
+            week_ago,
+            store.shortlist(plan_id, soon, messages.LIST_SHOWN),
+            store.shortlist(plan_id, Which(overdue_on=day), messages.LIST_SHOWN),
+            self.unreachable_owners(store, plan_id),
+        )
+        head, *lists = messages.digest(summary)
         from reports.charts import priority_chart  # matplotlib: only when a digest is due
 
-        chart = messages.chart_upload(priority_chart(summary.priorities, slot.day), slot.day)
+        chart = messages.chart_upload(priority_chart(summary.priorities, day), day)
         return [
             _to_channel(slot, channel, [head, chart, *lists]) for channel in self.settings.digest_channels
         ]
 
-    def _exemption(self, store: SqlPlanStore, view: PlanView, slot: Slot) -> list[NewDelivery]:
+    def _exemption(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         channel = self.settings.governance_channel
-        assert channel
-        parts = messages.exemption_report(exemption_lines(view, slot.day), view, slot.day)
-        return [_to_channel(slot, channel, parts)]
+        if not channel:
+            return []
+        reds = store.shortlist(plan_id, Which(rag=Rag.RED), messages.REDS_SHOWN)
+        return [_to_channel(slot, channel, messages.exemption_report(reds, slot.day))]
 
-    def unreachable_owners(self, store: SqlPlanStore, view: PlanView) -> set[int]:
+    def unreachable_owners(self, store: SqlPlanStore, plan_id: int) -> list[Person]:
         """Owners of open actions csip cannot match to a Slack user."""
-        owners = {a.owner_id for a in view.actions.values() if a.rag is not Rag.COMPLETE and a.owner_id}
-        return {owner for owner in owners if self._slack_id(store, view, view.people[owner]) is None}
+        return [
+            person
+            for person in store.owners_not_in_slack(plan_id)
+            if self._slack_id(store, plan_id, person) is None
+        ]
 
-    def _slack_id(self, store: SqlPlanStore, view: PlanView, person: Person) -> str | None:
+    def _slack_id(self, store: SqlPlanStore, plan_id: int, person: Person) -> str | None:
         if person.slack_user_id or self.directory is None:
             return person.slack_user_id
-        return resolve_slack_id(store, self.directory, view.plan_id, person).slack_user_id
+        return resolve_slack_id(store, self.directory, plan_id, person).slack_user_id
 
     def _to_person(
-        self, store: SqlPlanStore, view: PlanView, person: Person, slot: Slot, message: dict[str, Any]
+        self, store: SqlPlanStore, plan_id: int, person: Person, slot: Slot, message: dict[str, Any]
     ) -> NewDelivery:
         """A direct message (posted to the user id); one to nobody in Slack is recorded unreachable."""
-        user_id = self._slack_id(store, view, person)
+        user_id = self._slack_id(store, plan_id, person)
         key = DeliveryKey(slot.kind, f"person:{person.id}", "", slot.day)
         if user_id is None:
             return NewDelivery(key, [message], status=UNREACHABLE)

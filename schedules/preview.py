@@ -30,8 +30,7 @@ def preview(
         plan_id = store.find_plan_id(settings.team_id)
         if plan_id is None:
             raise InputError("There is no plan yet: `csip import` one first.")
-        view = store.load(plan_id, as_at=now)
-        deliveries = Planner(settings, calendar, directory=None).plan(store, view, slot)
+        deliveries = Planner(settings, calendar, directory=None).plan(store, plan_id, slot)
     return [
         {"channel": message["channel"], "text": message["text"], "blocks": message["blocks"],
          **({"in_thread": True} if index else {})}

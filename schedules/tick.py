@@ -48,7 +48,6 @@ def run_due(open_store: StoreFactory, client: WebClient, settings: Settings, now
         slots = latest_slots(now, calendar, settings)
         done = store.deliveries.existing(plan_id, {slot.day for slot in slots})
         todo = [slot for slot in slots if slot.marker not in done]
-        view = store.load(plan_id, as_at=now) if todo else None
         for slot in todo:
             label = f"{slot.kind} {slot.day.isoformat()}"
             if now - slot.at > grace:
@@ -56,8 +55,7 @@ def run_due(open_store: StoreFactory, client: WebClient, settings: Settings, now
                 store.deliveries.add(plan_id, [NewDelivery(slot.marker, [], SKIPPED)], now)
                 report.skipped.append(label)
                 continue
-            assert view is not None
-            planned = planner.plan(store, view, slot)
+            planned = planner.plan(store, plan_id, slot)
             store.deliveries.add(plan_id, [*planned, NewDelivery(slot.marker, [], PLANNED)], now)
             report.planned.append(f"{label} ({len(planned)})")
         for delivery in store.deliveries.claim(plan_id, now, CLAIM_LEASE):

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, func, inser
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from plan.clock import london_date
 from plan.history import ActionFold, Version, event_order, versions
 from plan.model import Event, EventKind, Rag, Source
 from storage.tables import BY_DAY, BY_MONTH, UNDATED, UNRATED, ActionRow, CountRow, EventRow, StateRow
@@ -61,6 +62,7 @@ def fold_of(row: Row[Any]) -> ActionFold:
 def _columns(fold: ActionFold) -> dict[str, Any]:
     values = {name: getattr(fold, name) for name in FOLD_COLUMNS}
     values["rag"] = fold.rag.value if fold.rag else None
+    values["rag_confirmed_on"] = london_date(fold.rag_confirmed_at) if fold.rag_confirmed_at else None
     return values
 
 

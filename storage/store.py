@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, delete, func, insert, or_, select, union_all
+from sqlalchemy import ColumnElement, Engine, and_, case, delete, func, insert, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,8 +24,10 @@ from plan.clock import utc_now
 from plan.figures import Due, PlanCounts, Tally, due_on
 from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
-from plan.model import ActionRecord, ActionState, Event, Person, PlanView, Priority, Rag
+from plan.model import ActionRecord, ActionState, Event, Person, PlanView, Priority, Rag, Shortlist
 from plan.ports import Which
+from plan.reminders import Attention, OwnerShortlist, Why
+from plan.rules import SEVERITY
 from storage import states
 from storage.deliveries import SqlDeliveries
 from storage.states import (
@@ -87,6 +89,86 @@ class SqlPlanStore:
 
     def select(self, plan_id: int, which: Which) -> PlanView:
         return self._view(plan_id, _picks(plan_id, which), whole=False)
+
+    def shortlist(self, plan_id: int, which: Which, limit: int) -> Shortlist:
+        """Two statements for the list (its first rows by the index of ``which``'s filters, and
+        its count) and two for the people it names, whatever the plan's size."""
+        picks = _picks(plan_id, which)
+        total = sum(
+            self.session.scalar(
+                select(func.count()).select_from(ACTIONS).join(STATES, STATES.c.action_id == ACTIONS.c.id)
+                .where(*conditions)
+            ) or 0
+            for conditions in picks
+        )  # fmt: skip
+        return Shortlist(self._view(plan_id, picks, whole=False, limit=limit), total)
+
+    def needing_attention(
+        self, plan_id: int, attention: Attention, shown: int, listed: int
+    ) -> list[OwnerShortlist]:
+        """Ranked per owner in SQL (a window over the plan's open actions), so only the rows a
+        message shows come back: one statement, and one more for the delegates of those shown."""
+        due, rag = STATES.c.due_date, STATES.c.rag
+        reason = case(
+            (due.in_(sorted(attention.due_soon)), Why.DUE_SOON.value),
+            (due < attention.day, Why.OVERDUE.value),
+            (and_(rag.is_not(None), STATES.c.rag_confirmed_on.in_(sorted(attention.stale_on))),
+             Why.STALE.value),
+        )  # fmt: skip
+        snoozed = select(SnoozeRow.action_id).where(
+            SnoozeRow.plan_id == plan_id, SnoozeRow.until > attention.day
+        )
+        ranked = (
+            select(
+                STATES.c.action_id,
+                func.row_number()
+                .over(partition_by=STATES.c.owner_id, order_by=(reason, due, STATES.c.action_id))
+                .label("rank"),
+                func.count().over(partition_by=STATES.c.owner_id).label("total"),
+            )
+            .where(
+                *_open_states(plan_id),
+                STATES.c.owner_id.is_not(None),
+                due.is_not(None),
+                reason.is_not(None),
+                STATES.c.action_id.not_in(snoozed),
+            )
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(*READ_COLUMNS, ranked.c.rank, ranked.c.total)
+            .join(STATES, STATES.c.action_id == ACTIONS.c.id)
+            .join(ranked, ranked.c.action_id == ACTIONS.c.id)
+            .where(current_state(), ranked.c.rank <= shown + listed)
+            .order_by(STATES.c.owner_id, ranked.c.rank)
+        ).all()
+        in_full = [row for row in rows if row.rank <= shown]
+        delegates = self._delegates([row[0] for row in in_full])
+        lists: dict[int, OwnerShortlist] = {}
+        for row in rows:
+            owner = row.owner_id
+            found = lists.setdefault(owner, OwnerShortlist(owner, [], [], row.total))
+            if row.rank <= shown:
+                found.shown.append(_action(row[: len(READ_COLUMNS)], delegates.get(row[0])))
+            else:
+                found.more_refs.append(row.ref)
+        return list(lists.values())
+
+    def earliest_confirmation(self, plan_id: int) -> dt.date | None:
+        earliest: dt.date | None = self.session.scalar(
+            select(func.min(STATES.c.rag_confirmed_on)).where(
+                *_open_states(plan_id), STATES.c.owner_id.is_not(None), STATES.c.due_date.is_not(None)
+            )
+        )
+        return earliest
+
+    def owners_not_in_slack(self, plan_id: int) -> list[Person]:
+        owners = select(STATES.c.owner_id).where(*_open_states(plan_id)).distinct()
+        query = select(PersonRow).where(PersonRow.id.in_(owners), PersonRow.slack_user_id.is_(None))
+        return [_person(row) for row in self.session.scalars(query)]
+
+    def people(self, plan_id: int, ids: Iterable[int]) -> dict[int, Person]:
+        return self._people(plan_id, set(ids))
 
     def tally(
         self, plan_id: int, on: dt.date, priority: int | None = None, as_at: dt.datetime | None = None
@@ -187,14 +269,20 @@ class SqlPlanStore:
         then = self._view(plan_id, [covering], whole=False).actions
         return {ref: then.get(ref) for ref in later}
 
-    def _view(self, plan_id: int, picks: Picks, whole: bool = True) -> PlanView:
-        """Actions with the states that any of ``picks`` picks, and the people they name (all of
-        them when ``whole``): four statements, whatever the plan's size."""
+    def _view(self, plan_id: int, picks: Picks, whole: bool = True, limit: int | None = None) -> PlanView:
+        """Actions with the states that any of ``picks`` picks (the worst ``limit`` of them, if
+        given), and the people they name (all of them when ``whole``): four statements, whatever
+        the plan's size."""
         selects = [
             select(*READ_COLUMNS).join(STATES, STATES.c.action_id == ACTIONS.c.id).where(*conditions)
             for conditions in picks
         ]
         picked = selects[0] if len(selects) == 1 else union_all(*selects)
+        if limit is not None:
+            found = picked.subquery()
+            severity = case(SQL_SEVERITY, value=found.c.rag, else_=SEVERITY[None])
+            order = (severity, found.c.due_date.is_(None), found.c.due_date, found.c.id)
+            picked = select(*found.c).order_by(*order).limit(limit)
         rows = self.session.execute(picked).all()
         delegates: dict[int, set[int]] = defaultdict(set)
         if rows:
@@ -213,6 +301,15 @@ class SqlPlanStore:
         actions = {row[1]: _action(row, delegates.get(row[0])) for row in rows}
         named = None if whole else _named(actions.values(), priorities.values())
         return PlanView(plan_id, priorities, self._people(plan_id, named), actions)
+
+    def _delegates(self, action_ids: Sequence[int]) -> dict[int, set[int]]:
+        delegates: dict[int, set[int]] = defaultdict(set)
+        for chunk in chunks(action_ids):
+            for action_id, person_id in self.session.execute(
+                select(DelegateRow.action_id, DelegateRow.person_id).where(DelegateRow.action_id.in_(chunk))
+            ):
+                delegates[action_id].add(person_id)
+        return delegates
 
     def _people(self, plan_id: int, ids: set[int] | None) -> dict[int, Person]:
         """The plan's people, or only those with ``ids``."""
@@ -412,6 +509,7 @@ def _person(row: PersonRow) -> Person:
 
 NO_ONE: frozenset[int] = frozenset()
 RAG_BY_VALUE = {rag.value: rag for rag in Rag}  # a dict look-up: Rag(value) costs ~20 times more
+SQL_SEVERITY = {rag.value: rank for rag, rank in SEVERITY.items() if rag is not None}
 
 
 READ_COLUMNS = [ACTIONS.c[name] for name in ("id", "ref", "description", "priority", "recommendations")] + [
@@ -483,15 +581,31 @@ def _unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return f"+{column}" if compiler.dialect.name == "sqlite" else column
 
 
+def _is_open() -> ColumnElement[bool]:
+    return or_(STATES.c.rag.is_(None), STATES.c.rag != Rag.COMPLETE.value)
+
+
+def _open_states(plan_id: int) -> list[ColumnElement[bool]]:
+    return [STATES.c.plan_id == plan_id, current_state(), _is_open()]
+
+
 def _picks(plan_id: int, which: Which) -> Picks:
     """The current states ``which`` asks for. Owned and delegated actions are two picks, so
     that each is an indexed lookup rather than one scan of the plan."""
+    due = STATES.c.due_date
     found: list[ColumnElement[bool]] = [current_state()]
     if which.overdue_on is not None:
-        found += [
-            STATES.c.due_date < which.overdue_on,
-            or_(STATES.c.rag.is_(None), STATES.c.rag != Rag.COMPLETE.value),
-        ]
+        found += [due < which.overdue_on, _is_open()]
+    if which.open_only:
+        found.append(_is_open())
+    if which.rag is not None:
+        found.append(STATES.c.rag == which.rag.value)
+    if which.due_on is not None:
+        found.append(due.in_(sorted(which.due_on)))
+    if which.due_between is not None:
+        found.append(due.between(*which.due_between))
+    if which.changed_after is not None:
+        found.append(STATES.c.valid_from > which.changed_after)
     if which.refs is not None or which.priority is not None:
         # Found through the actions' own (plan, ref) and (plan, priority) indexes.
         found.append(ACTIONS.c.plan_id == plan_id)

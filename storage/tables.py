@@ -170,6 +170,9 @@ class StateRow(Base):
     rag_note: Mapped[str | None] = mapped_column(Text)
     rag_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     rag_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Its London day: what the stale-RAG reminder compares, so the day's stale actions are
+    # found in SQL by date (a UTC instant's London day needs a time-zone table SQLite lacks).
+    rag_confirmed_on: Mapped[dt.date | None] = mapped_column(Date)
     last_update_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     last_note: Mapped[str | None] = mapped_column(Text)
     times_rescheduled: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,9 +10,12 @@ import pytest
 
 from plan.calendar import WorkingCalendar
 from plan.clock import LONDON
-from plan.digest import build_digest, exemption_lines
-from plan.model import ActionRecord, ActionState, Person, PlanView, Priority, Rag
-from plan.reminders import Item, OwnerNotice
+from plan.digest import Digest, build_digest
+from plan.figures import count_plan, tally
+from plan.model import ActionRecord, ActionState, Person, PlanView, Priority, Rag, Shortlist
+from plan.reminders import Item, OwnerNotice, Why
+from plan.rules import is_overdue, worst_first
+from schedules import messages
 from schedules.messages import digest as digest_messages
 from schedules.messages import exemption_report, owner_reminder
 from tests.slack_standin import blocks_problem
@@ -80,6 +83,30 @@ def big_plan(reds: int) -> PlanView:
     return PlanView(1, priorities, people, actions)
 
 
+def shortlist(view: PlanView, actions: list[ActionState], limit: int) -> Shortlist:
+    """What storage's ``shortlist`` returns, from plain actions."""
+    shown = {a.ref: a for a in worst_first(actions)[:limit]}
+    return Shortlist(PlanView(view.plan_id, view.priorities, view.people, shown), len(actions))
+
+
+def digest_of(
+    now: PlanView, week_ago: PlanView, today: dt.date, unreachable: tuple[Person, ...] = ()
+) -> Digest:
+    """The digest, from two whole views rather than storage's counts and lists."""
+    actions = list(now.actions.values())
+    soon = [a for a in actions if today <= (a.due_date or dt.date.max) <= today + dt.timedelta(days=14)]
+    return build_digest(
+        today,
+        tally(actions, today),
+        count_plan(actions, today).by_priority,
+        now,
+        {ref: week_ago.actions.get(ref) for ref in now.actions},
+        shortlist(now, [a for a in soon if a.rag is not Rag.COMPLETE], messages.LIST_SHOWN),
+        shortlist(now, [a for a in actions if is_overdue(a, today)], messages.LIST_SHOWN),
+        unreachable,
+    )
+
+
 def test_the_digest_reports_what_moved_and_red_by_priority() -> None:
     priorities = {5: Priority(5, "Children Looked After", None), 2: Priority(2, "Oversight", None)}
     week_ago = PlanView(
@@ -103,12 +130,14 @@ def test_the_digest_reports_what_moved_and_red_by_priority() -> None:
             "2.2": action("2.2", Rag.AMBER, dt.date(2017, 9, 20)),
         },
     )
-    summary = build_digest(now, week_ago, dt.date(2017, 9, 11))
-    assert [a.ref for a in summary.went_red] == ["5.1"] and [a.ref for a in summary.left_red] == ["5.2"]
+    summary = digest_of(now, week_ago, dt.date(2017, 9, 11))
+    assert [a.ref for a in summary.went_red] == ["5.1"]
+    assert [a.ref for a in summary.left_red] == ["5.2"]
     assert [p.number for p in summary.without_red] == [2]
     assert [(p.number, p.rag.red) for p in summary.most_red] == [(5, 1)]
-    assert [a.ref for a in summary.due_soon] == ["2.2"]
-    assert [a.ref for a in summary.overdue] == ["2.1", "5.1", "5.2"]
+    assert [a.ref for a in summary.due_soon.actions] == ["2.2"]
+    # Red first; then by due date, then in the order the actions were added.
+    assert [a.ref for a in summary.overdue.actions] == ["5.1", "5.2", "2.1"]
 
 
 def test_ties_for_most_red_are_named_together() -> None:
@@ -121,9 +150,9 @@ def test_ties_for_most_red_are_named_together() -> None:
             "2.1": action("2.1", Rag.RED, dt.date(2017, 1, 1)),
         },
     )
-    summary = build_digest(plan, plan, dt.date(2017, 9, 1))
+    summary = digest_of(plan, plan, dt.date(2017, 9, 1))
     assert [p.number for p in summary.most_red] == [1, 2]
-    text = json.dumps(digest_messages(summary, plan)[0]["blocks"])
+    text = json.dumps(digest_messages(summary)[0]["blocks"])
     assert "priority 1 and priority 2, with 1 Red" in text
 
 
@@ -131,17 +160,26 @@ def test_ties_for_most_red_are_named_together() -> None:
 def test_long_digests_and_exemption_reports_fit_block_kit(reds: int) -> None:
     plan = big_plan(reds)
     today = dt.date(2018, 1, 31)
-    messages = digest_messages(build_digest(plan, plan, today, unreachable={1, 2, 3}), plan)
-    messages += exemption_report(exemption_lines(plan, today), plan, today)
-    for message in messages:
-        assert blocks_problem(message["blocks"]) is None, message["text"]
-    reds_listed = sum(json.dumps(m["blocks"]).count(":red_circle: *") for m in messages[4:])
-    assert reds_listed == reds  # every Red reaches the board, across as many replies as it takes
+    posts = digest_messages(digest_of(plan, plan, today, tuple(plan.people.values())))
+    red = [a for a in plan.actions.values() if a.rag is Rag.RED]
+    posts += exemption_report(shortlist(plan, red, messages.REDS_SHOWN), today)
+    for post in posts:
+        assert blocks_problem(post["blocks"]) is None, post["text"]
+    exemption = json.dumps([post["blocks"] for post in posts[4:]])
+    assert exemption.count(":red_circle: *") == min(reds, messages.REDS_SHOWN)
+    if reds > messages.REDS_SHOWN:  # the rest are counted, not dropped silently
+        assert f"and {reds - messages.REDS_SHOWN} more Red actions" in exemption
+    else:
+        assert "more Red actions" not in exemption
 
 
 def test_an_owner_with_many_actions_gets_one_message_that_fits() -> None:
     plan = big_plan(0)
-    items = [Item(a, 3) for a in plan.actions.values()]
-    message = owner_reminder(OwnerNotice(1, overdue=items), plan, dt.date(2018, 1, 31))
+    actions = list(plan.actions.values())
+    shown, more = actions[: messages.MAX_ITEMS], actions[messages.MAX_ITEMS : messages.MAX_ITEMS + 20]
+    notice = OwnerNotice(1, [Item(a, Why.OVERDUE, 3) for a in shown], [a.ref for a in more], len(actions))
+    message = owner_reminder(notice, dt.date(2018, 1, 31))
     assert blocks_problem(message["blocks"]) is None
-    assert "Also needing an update" in json.dumps(message["blocks"])
+    text = json.dumps(message["blocks"])
+    assert f"Also needing an update: {more[0].ref}, " in text
+    assert f"and {len(actions) - messages.MAX_ITEMS - 20} more." in text

@@ -5,8 +5,9 @@ Revises: 0002
 Create Date: 2026-11-29
 
 Each action's states (what its history folds to, from one instant to the next) are kept in
-``action_states`` so that reads never fold the history. This backfills them from
-``action_events`` with the same fold the application uses, one action at a time.
+``action_states`` so that reads never fold the history. They are filled in from
+``action_events`` by 0004, with the same fold the application uses, once the table has every
+column that fold writes.
 """
 
 from collections.abc import Sequence
@@ -73,28 +74,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_action_delegates_person", ["person_id"])
     with op.batch_alter_table("deliveries") as batch_op:
         batch_op.create_index("ix_deliveries_message", ["channel", "slack_ts"])
-    _backfill()
-
-
-def _backfill() -> None:
-    """Fold every action's history into its versions (the application's own fold)."""
-    from sqlalchemy.orm import Session
-
-    from storage.states import rebuild, recount
-
-    session = Session(bind=op.get_bind())
-    plans = session.execute(sa.text("SELECT DISTINCT plan_id FROM actions")).scalars().all()
-    for plan_id in plans:
-        ids = (
-            session.execute(
-                sa.text("SELECT id FROM actions WHERE plan_id = :plan ORDER BY id"), {"plan": plan_id}
-            )
-            .scalars()
-            .all()
-        )
-        rebuild(session, plan_id, ids)
-        recount(session, plan_id)
-    session.flush()
 
 
 def downgrade() -> None:
