@@ -8,7 +8,7 @@ from counts and short lists that storage makes without reading the whole plan.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from plan.clock import london_date
@@ -46,21 +46,22 @@ def build_digest(
     today: dt.date,
     tally: Tally,
     by_priority: Mapping[int, Tally],
-    changed: PlanView,
-    week_ago: Mapping[str, ActionState | None],
+    moved: PlanView,
+    was_red: Collection[str],
     due_soon: Shortlist,
     overdue: Shortlist,
     unreachable: Iterable[Person] = (),
 ) -> Digest:
-    """``changed`` holds the actions changed in the week as they stand, and ``week_ago`` the same
-    actions as they stood seven days earlier (None: not yet in the plan)."""
-    went, left = moved_red(changed.actions, week_ago)
-    titles = {number: p.title for number, p in changed.priorities.items()}
+    """``moved`` holds the actions that went Red or stopped being Red in the week, as they stand;
+    ``was_red`` the refs of those that were Red a week ago."""
+    went = sort_by_ref(a for a in moved.actions.values() if a.rag is Rag.RED)
+    left = sort_by_ref(a for ref, a in moved.actions.items() if ref in was_red and a.rag is not Rag.RED)
+    titles = {number: p.title for number, p in moved.priorities.items()}
     rows = priority_rows(by_priority, titles, today)
     return Digest(
         on=today,
         figures=figures_from_tally(tally, today),
-        moved=changed,
+        moved=moved,
         went_red=went,
         left_red=left,
         priorities=rows,
@@ -70,20 +71,6 @@ def build_digest(
         overdue=overdue,
         unreachable=sorted(unreachable, key=lambda p: p.name),
     )
-
-
-def moved_red(
-    now: Mapping[str, ActionState], week_ago: Mapping[str, ActionState | None]
-) -> tuple[list[ActionState], list[ActionState]]:
-    """Of the actions that changed, those that went Red and those that stopped being Red."""
-
-    def was_red(ref: str) -> bool:
-        then = week_ago.get(ref)
-        return then is not None and then.rag is Rag.RED
-
-    went = sort_by_ref(a for ref, a in now.items() if a.rag is Rag.RED and not was_red(ref))
-    left = sort_by_ref(a for ref, a in now.items() if a.rag is not Rag.RED and was_red(ref))
-    return went, left
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ indexed read and can never disagree with a fold of the history itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from plan.model import ActionRecord, ActionState, Event, EventKind, Person, PlanView, Priority, Rag
@@ -146,11 +146,3 @@ class PlanHistory:
             if state is not None:
                 actions[record.ref] = state
         return PlanView(self.plan_id, self.priorities, self.people, actions)
-
-
-def rewind(view: PlanView, earlier: Mapping[str, ActionState | None]) -> PlanView:
-    """``view`` as it stood before the changes since then: ``earlier`` holds the state then of
-    every action that has changed since (None: it did not exist yet). Others are as they are."""
-    actions = {ref: action for ref, action in view.actions.items() if ref not in earlier}
-    actions.update({ref: action for ref, action in earlier.items() if action is not None})
-    return PlanView(view.plan_id, view.priorities, view.people, actions)

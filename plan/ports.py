@@ -16,7 +16,7 @@ from typing import Protocol
 from plan.figures import PlanCounts, Tally
 from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
-from plan.model import ActionState, Event, Person, PlanView, Priority, Rag, Shortlist
+from plan.model import Event, Person, PlanView, Priority, Rag, Shortlist
 from plan.reminders import Attention, OwnerShortlist
 
 
@@ -65,7 +65,7 @@ class PlanStore(Protocol):
         ...
 
     def earliest_confirmation(self, plan_id: int) -> dt.date | None:
-        """The London day of the oldest last-confirmed RAG among open, dated, owned actions."""
+        """The London day of the oldest last-confirmed RAG, or any earlier day (no later one)."""
         ...
 
     def owners_not_in_slack(self, plan_id: int) -> list[Person]:
@@ -95,8 +95,9 @@ class PlanStore(Protocol):
         """Every action's ref: only to suggest the nearest when one is mistyped."""
         ...
 
-    def changed_since(self, plan_id: int, instant: dt.datetime) -> dict[str, ActionState | None]:
-        """The state at ``instant`` of every action that has changed since (None: not yet created)."""
+    def rag_moves(self, plan_id: int, rag: Rag, since: dt.datetime) -> tuple[PlanView, frozenset[str]]:
+        """The actions that have ``rag`` now and did not at ``since``, or the other way round,
+        as they stand; and the refs of those that had it then."""
         ...
 
     def history(self, plan_id: int, until: dt.datetime | None = None) -> PlanHistory:

@@ -20,10 +20,12 @@ from bot.blocks import (
     RAG_ICON,
     action_line,
     context,
+    context_dict,
     packed_lines,
     person_name,
     rag_badge,
     section,
+    section_dict,
 )
 from bot.mrkdwn import clip, escape
 from bot.reminder_buttons import confirm_button, rag_buttons
@@ -59,9 +61,9 @@ def owner_reminder(notice: OwnerNotice, day: dt.date) -> Message:
     blocks: list[dict[str, Any]] = [header.to_dict()]
     for item in notice.items:
         if item.why is Why.STALE:
-            blocks += [section(_stale_text(item.action)).to_dict(), confirm_button(item.action)]
+            blocks += [section_dict(_stale_text(item.action)), confirm_button(item.action)]
         else:
-            blocks += [section(_item_text(item)).to_dict(), rag_buttons(item.action)]
+            blocks += [section_dict(_item_text(item)), rag_buttons(item.action)]
     unlisted = notice.total - len(notice.items) - len(notice.more_refs)
     if notice.more_refs:
         more = f" and {unlisted} more" if unlisted else ""
@@ -69,7 +71,7 @@ def owner_reminder(notice: OwnerNotice, day: dt.date) -> Message:
             f"Also needing an update: {', '.join(escape(ref) for ref in notice.more_refs)}{more}. "
             "Use `/csip update <ref> <rag> <note>`."
         )
-        blocks.append(context(also).to_dict())
+        blocks.append(context_dict(also))
     return {"text": f"{notice.total} of your improvement plan actions need a look today.", "blocks": blocks}
 
 

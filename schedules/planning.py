@@ -141,17 +141,15 @@ class Planner:
 
     def _digest(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         day = slot.day
-        # "What moved" needs only the actions changed in the week, as they were and as they are.
-        a_week_before = slot.at - dt.timedelta(days=7)
-        week_ago = store.changed_since(plan_id, a_week_before)
-        changed = store.select(plan_id, Which(changed_after=a_week_before))
+        # "What moved" reads only the actions that went Red or stopped being Red in the week.
+        moved, was_red = store.rag_moves(plan_id, Rag.RED, slot.at - dt.timedelta(days=7))
         soon = Which(open_only=True, due_between=(day, day + dt.timedelta(days=DUE_SOON_DAYS)))
         summary = build_digest(
             day,
             store.tally(plan_id, day),
             store.counts(plan_id, day).by_priority,
-            changed,
-            week_ago,
+            moved,
+            was_red,
             store.shortlist(plan_id, soon, messages.LIST_SHOWN),
             store.shortlist(plan_id, Which(overdue_on=day), messages.LIST_SHOWN),
             self.unreachable_owners(store, plan_id),

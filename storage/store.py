@@ -94,13 +94,10 @@ class SqlPlanStore:
         """Two statements for the list (its first rows by the index of ``which``'s filters, and
         its count) and two for the people it names, whatever the plan's size."""
         picks = _picks(plan_id, which)
-        total = sum(
-            self.session.scalar(
-                select(func.count()).select_from(ACTIONS).join(STATES, STATES.c.action_id == ACTIONS.c.id)
-                .where(*conditions)
-            ) or 0
-            for conditions in picks
-        )  # fmt: skip
+        counted = select(func.count()).select_from(STATES)
+        if which.refs is not None or which.priority is not None:  # its conditions name the actions
+            counted = counted.join(ACTIONS, ACTIONS.c.id == STATES.c.action_id)
+        total = sum(self.session.scalar(counted.where(*conditions)) or 0 for conditions in picks)
         return Shortlist(self._view(plan_id, picks, whole=False, limit=limit), total)
 
     def needing_attention(
@@ -155,10 +152,10 @@ class SqlPlanStore:
         return list(lists.values())
 
     def earliest_confirmation(self, plan_id: int) -> dt.date | None:
+        """Over every current state, so that an index answers (``stale_days`` back to an earlier
+        day than needed names days that match nothing)."""
         earliest: dt.date | None = self.session.scalar(
-            select(func.min(STATES.c.rag_confirmed_on)).where(
-                *_open_states(plan_id), STATES.c.owner_id.is_not(None), STATES.c.due_date.is_not(None)
-            )
+            select(func.min(STATES.c.rag_confirmed_on)).where(STATES.c.plan_id == plan_id, current_state())
         )
         return earliest
 
@@ -254,20 +251,34 @@ class SqlPlanStore:
     def refs(self, plan_id: int) -> list[str]:
         return list(self.session.scalars(select(ActionRow.ref).where(ActionRow.plan_id == plan_id)))
 
-    def changed_since(self, plan_id: int, instant: dt.datetime) -> dict[str, ActionState | None]:
-        """Reads only the versions that ended after ``instant`` and the actions changed since."""
-        later = self.session.scalars(
-            select(ACTIONS.c.ref)
-            .join(STATES, STATES.c.action_id == ACTIONS.c.id)
-            .where(STATES.c.plan_id == plan_id, current_state(), STATES.c.valid_from > instant)
+    def rag_moves(self, plan_id: int, rag: Rag, since: dt.datetime) -> tuple[PlanView, frozenset[str]]:
+        """Compares each action changed since ``since`` (its current version began later) with
+        its version then, in SQL: only the actions that moved are read."""
+        then = STATES.alias("then")
+        has_now = func.coalesce(STATES.c.rag, UNRATED) == rag.value
+        had_then = func.coalesce(then.c.rag, UNRATED) == rag.value  # no version then: not created
+        covering = and_(
+            then.c.action_id == STATES.c.action_id, then.c.valid_from <= since, then.c.valid_until > since
         )
-        covering = [
-            STATES.c.plan_id == plan_id,
-            STATES.c.valid_from <= instant,
-            STATES.c.valid_until > instant,
-        ]
-        then = self._view(plan_id, [covering], whole=False).actions
-        return {ref: then.get(ref) for ref in later}
+        moved = self.session.execute(
+            select(STATES.c.action_id, had_then)
+            .select_from(STATES.outerjoin(then, covering))
+            .where(
+                STATES.c.plan_id == plan_id, current_state(), STATES.c.valid_from > since, has_now != had_then
+            )
+        ).all()
+        ids = [action_id for action_id, _ in moved]
+        view = (
+            self._view(
+                plan_id,
+                [[current_state(), STATES.c.action_id.in_(chunk)] for chunk in chunks(ids)],
+                whole=False,
+            )
+            if ids
+            else PlanView(plan_id, self.priorities(plan_id), {}, {})
+        )
+        by_id = {action.record.id: ref for ref, action in view.actions.items()}
+        return view, frozenset(by_id[action_id] for action_id, was in moved if was)
 
     def _view(self, plan_id: int, picks: Picks, whole: bool = True, limit: int | None = None) -> PlanView:
         """Actions with the states that any of ``picks`` picks (the worst ``limit`` of them, if

@@ -135,6 +135,9 @@ class EventRow(Base):
 CURRENT = text("valid_until IS NULL")
 
 
+ENDED = text("valid_until IS NOT NULL")
+
+
 def _current(name: str, *columns: str, unique: bool = False) -> Index:
     """An index of current states only: what commands about the plan as it stands look up."""
     return Index(name, *columns, unique=unique, sqlite_where=CURRENT, postgresql_where=CURRENT)
@@ -153,7 +156,19 @@ class StateRow(Base):
         _current("ix_action_states_current_owner", "plan_id", "owner_id"),
         _current("ix_action_states_current_rag_due", "plan_id", "rag", "due_date"),
         Index("ix_action_states_plan_from", "plan_id", "valid_from"),
-        Index("ix_action_states_plan_until", "plan_id", "valid_until"),
+        _current("ix_action_states_current_confirmed", "plan_id", "rag_confirmed_on"),
+        # A plan's current states in the order they were written, for questions that read most
+        # of them (the overdue, the counts): SQLite then reads the table in order.
+        _current("ix_action_states_current_plan", "plan_id"),
+        # Versions that have ended only: an index that also held the current ones would tempt
+        # SQLite (without statistics) away from the indexes made for current states.
+        Index(
+            "ix_action_states_plan_until",
+            "plan_id",
+            "valid_until",
+            sqlite_where=ENDED,
+            postgresql_where=ENDED,
+        ),
         Index("ix_action_states_action_from", "action_id", "valid_from"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

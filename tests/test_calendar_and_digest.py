@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from bot.blocks import context, context_dict, section, section_dict
 from plan.calendar import WorkingCalendar
 from plan.clock import LONDON
 from plan.digest import Digest, build_digest
@@ -94,13 +95,17 @@ def digest_of(
 ) -> Digest:
     """The digest, from two whole views rather than storage's counts and lists."""
     actions = list(now.actions.values())
+    was_red = {ref for ref, a in week_ago.actions.items() if a.rag is Rag.RED}
+    moved = {ref for ref, a in now.actions.items() if (a.rag is Rag.RED) != (ref in was_red)}
     soon = [a for a in actions if today <= (a.due_date or dt.date.max) <= today + dt.timedelta(days=14)]
     return build_digest(
         today,
         tally(actions, today),
         count_plan(actions, today).by_priority,
-        now,
-        {ref: week_ago.actions.get(ref) for ref in now.actions},
+        PlanView(
+            now.plan_id, now.priorities, now.people, {r: a for r, a in now.actions.items() if r in moved}
+        ),
+        was_red,
         shortlist(now, [a for a in soon if a.rag is not Rag.COMPLETE], messages.LIST_SHOWN),
         shortlist(now, [a for a in actions if is_overdue(a, today)], messages.LIST_SHOWN),
         unreachable,
@@ -183,3 +188,9 @@ def test_an_owner_with_many_actions_gets_one_message_that_fits() -> None:
     text = json.dumps(message["blocks"])
     assert f"Also needing an update: {more[0].ref}, " in text
     assert f"and {len(actions) - messages.MAX_ITEMS - 20} more." in text
+
+
+@pytest.mark.parametrize("text", ["*5.3* Panel <delayed> & late", "x" * 3500])
+def test_copied_blocks_are_the_models_own(text: str) -> None:
+    assert section_dict(text) == section(text).to_dict()
+    assert context_dict(text) == context(text).to_dict()

@@ -100,14 +100,16 @@ def test_each_owners_shortlist_is_what_the_rules_pick(plan: tuple[StoreFactory, 
             for a in whole
             if a.rag_confirmed_at and a.rag is not Rag.COMPLETE and a.due_date and a.owner_id
         )
-        assert store.earliest_confirmation(plan_id) == earliest
+        kept_earliest = store.earliest_confirmation(plan_id)
+        assert kept_earliest is not None and kept_earliest <= earliest
         reasons = set()
         for day in DAYS:
             attention = attention_on(day, CALENDAR, RULES, earliest)
+            as_planned = attention_on(day, CALENDAR, RULES, kept_earliest)  # as the scheduler asks
             snoozed = store.snoozed(plan_id, day)
             for shown, listed in ((3, 2), (60, 0)):
                 expected = shortlists(whole, attention, snoozed, shown, listed)
-                found = store.needing_attention(plan_id, attention, shown, listed)
+                found = store.needing_attention(plan_id, as_planned, shown, listed)
                 assert [_summary(s) for s in found] == [_summary(s) for s in expected], (day, shown)
                 assert all(a in whole for s in found for a in s.shown)  # whole states, delegates and all
             reasons |= {why(a, attention) for a in whole if a.record.id not in snoozed}
@@ -169,3 +171,21 @@ def test_escalations_read_only_the_dates_that_reach_them(plan: tuple[StoreFactor
                 assert found == escalations(whole, day, CALENDAR, after), (day, after)
                 reached += len(found)
         assert reached  # some action reaches an escalation in the weeks checked
+
+
+def test_what_went_red_or_stopped_is_read_from_the_week_alone(plan: tuple[StoreFactory, int]) -> None:
+    open_store, plan_id = plan
+    with open_store() as store:
+        now = _whole(store, plan_id).actions
+        movers = 0
+        for day in DAYS:
+            since = dt.datetime.combine(day, dt.time(8), dt.UTC) - dt.timedelta(days=40)
+            then = store.load(plan_id, since).actions
+            was = {ref for ref, a in then.items() if a.rag is Rag.RED}
+            expected = {ref for ref, a in now.items() if (a.rag is Rag.RED) != (ref in was)}
+            moved, was_red = store.rag_moves(plan_id, Rag.RED, since)
+            assert set(moved.actions) == expected, day
+            assert was_red == expected & was, day
+            assert all(moved.actions[ref] == now[ref] for ref in expected)
+            movers += len(expected)
+        assert movers

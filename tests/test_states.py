@@ -12,8 +12,8 @@ from sqlalchemy import Engine, event, text, update
 
 from bot.work import Background
 from csip.settings import Settings
-from plan.history import ActionFold, rewind, versions
-from plan.model import ActionRecord, ActionState, Event, EventKind, PlanView, Rag, Source
+from plan.history import ActionFold, versions
+from plan.model import Event, EventKind, Rag, Source
 from storage import states
 from storage.database import alembic_config, connect
 from storage.store import StoreFactory, store_factory
@@ -49,19 +49,6 @@ def test_folding_on_from_a_kept_state_equals_folding_from_the_start() -> None:
     assert versions(later, kept)[-1].fold == versions(first + later)[-1].fold
     due = dt.date(2017, 9, 30)
     assert kept == ActionFold(owner_id=7, due_date=due, original_due_date=due, last_update_at=T0)
-
-
-def test_rewind_puts_back_what_changed_and_drops_what_was_new() -> None:
-    def state(ref: str, rag: Rag) -> ActionState:
-        fold = ActionFold(rag=rag)
-        from plan.history import action_state
-
-        return action_state(ActionRecord(id=len(ref), ref=ref, description="", priority=1), fold)
-
-    now = PlanView(1, {}, {}, {"1.1": state("1.1", Rag.RED), "1.2": state("1.2", Rag.GREEN),
-                               "1.33": state("1.33", Rag.AMBER)})  # fmt: skip
-    before = rewind(now, {"1.1": state("1.1", Rag.AMBER), "1.33": None})
-    assert {ref: a.rag for ref, a in before.actions.items()} == {"1.1": Rag.AMBER, "1.2": Rag.GREEN}
 
 
 def test_a_tracker_backfilled_before_the_latest_rewrites_the_states(open_store: StoreFactory) -> None:

@@ -5,8 +5,11 @@ Revises: 0003
 Create Date: 2026-11-29
 
 The stale-RAG reminder picks actions by the London day their RAG was last set or confirmed; kept
-as a date, the scheduler finds them in SQL. Every state is then written again from the history
-(the application's own fold, which fills the new column), as 0003's table is first filled here.
+as a date, the scheduler finds them in SQL. The index of versions by when they ended now holds
+only ended versions, and a plan's current states get an index of their own, so that SQLite,
+which plans without statistics, reads current states through the indexes made for them. Every
+state is then written again from the history (the application's own fold, which fills the new
+column), as 0003's table is first filled here.
 """
 
 from collections.abc import Sequence
@@ -19,10 +22,30 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+CURRENT = sa.text("valid_until IS NULL")
+ENDED = sa.text("valid_until IS NOT NULL")
+
 
 def upgrade() -> None:
     with op.batch_alter_table("action_states") as batch_op:
         batch_op.add_column(sa.Column("rag_confirmed_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("action_states") as batch_op:
+        batch_op.create_index(
+            "ix_action_states_current_confirmed",
+            ["plan_id", "rag_confirmed_on"],
+            sqlite_where=CURRENT,
+            postgresql_where=CURRENT,
+        )
+        batch_op.create_index(
+            "ix_action_states_current_plan", ["plan_id"], sqlite_where=CURRENT, postgresql_where=CURRENT
+        )
+        batch_op.drop_index("ix_action_states_plan_until")
+        batch_op.create_index(
+            "ix_action_states_plan_until",
+            ["plan_id", "valid_until"],
+            sqlite_where=ENDED,
+            postgresql_where=ENDED,
+        )
     _backfill()
 
 
@@ -49,4 +72,8 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("action_states") as batch_op:
+        batch_op.drop_index("ix_action_states_plan_until")
+        batch_op.create_index("ix_action_states_plan_until", ["plan_id", "valid_until"])
+        batch_op.drop_index("ix_action_states_current_plan")
+        batch_op.drop_index("ix_action_states_current_confirmed")
         batch_op.drop_column("rag_confirmed_on")
