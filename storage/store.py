@@ -132,15 +132,20 @@ class SqlPlanStore:
             )
             .subquery()
         )
+        # Rows past ``shown`` give only their ref: the rest of their columns are not even read.
+        in_full = ranked.c.rank <= shown
+        columns = [
+            column if column.name in RANKED_COLUMNS else case((in_full, column)).label(column.name)
+            for column in READ_COLUMNS
+        ]
         rows = self.session.execute(
-            select(*READ_COLUMNS, ranked.c.rank, ranked.c.total)
+            select(*columns, ranked.c.rank, ranked.c.total)
             .join(STATES, STATES.c.action_id == ACTIONS.c.id)
             .join(ranked, ranked.c.action_id == ACTIONS.c.id)
             .where(current_state(), ranked.c.rank <= shown + listed)
             .order_by(STATES.c.owner_id, ranked.c.rank)
         ).all()
-        in_full = [row for row in rows if row.rank <= shown]
-        delegates = self._delegates([row[0] for row in in_full])
+        delegates = self._delegates([row[0] for row in rows if row.rank <= shown])
         lists: dict[int, OwnerShortlist] = {}
         for row in rows:
             owner = row.owner_id
@@ -556,6 +561,8 @@ def _action(row: Sequence[Any], delegates: set[int] | None) -> ActionState:
         times_rescheduled=times_rescheduled,
     )
 
+
+RANKED_COLUMNS = {"id", "ref", "priority", "owner_id", "due_date", "rag", "times_rescheduled"}
 
 Picks = Sequence[Sequence[ColumnElement[bool]]]
 """Sets of conditions on actions and their states; a view holds the rows any set picks."""
