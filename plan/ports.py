@@ -32,7 +32,6 @@ class Which:
     rag: Rag | None = None
     due_on: frozenset[dt.date] | None = None  # due on one of these days
     due_between: tuple[dt.date, dt.date] | None = None  # due on or after the first, on or before the second
-    changed_after: dt.datetime | None = None  # its current state began after this instant
 
 
 class PlanStore(Protocol):

@@ -622,8 +622,6 @@ def _picks(plan_id: int, which: Which) -> Picks:
         found.append(due.in_(sorted(which.due_on)))
     if which.due_between is not None:
         found.append(due.between(*which.due_between))
-    if which.changed_after is not None:
-        found.append(STATES.c.valid_from > which.changed_after)
     if which.refs is not None or which.priority is not None:
         # Found through the actions' own (plan, ref) and (plan, priority) indexes.
         found.append(ACTIONS.c.plan_id == plan_id)
