@@ -98,18 +98,17 @@ def clean_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
     return env
 
 
+def finished(argv: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``argv`` run to the end from the repository, its output kept (a failure is the caller's)."""
+    return subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS, check=False
+    )
+
+
 def run_once(args: Sequence[str], env: dict[str, str]) -> float:
     """Run `csip ARGS` to the end; its wall time in seconds. A failure stops the benchmark."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [*csip_command(), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
-    )
+    done = finished([*csip_command(), *args], env)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"csip {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
@@ -118,14 +117,8 @@ def run_once(args: Sequence[str], env: dict[str, str]) -> float:
 
 def loaded_libraries(args: Sequence[str], env: dict[str, str]) -> list[str]:
     """The heavy libraries `csip ARGS` has imported by the time it returns."""
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(list(args)), json.dumps([*AVOIDABLE, *OTHERS])],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-        check=False,
+    done = finished(
+        [sys.executable, "-c", PROBE, json.dumps(list(args)), json.dumps([*AVOIDABLE, *OTHERS])], env
     )
     try:
         probe = json.loads(done.stdout.rstrip("\n").rpartition("\n")[2])

@@ -31,7 +31,6 @@ DUE_SOON_DAYS = 14  # the digest's "due in the next 14 days"
 class Digest:
     on: dt.date
     figures: PlanFigures
-    moved: PlanView  # the actions that went Red or left Red this week, with their people
     went_red: list[ActionState]
     left_red: list[ActionState]
     priorities: list[PriorityFigures]
@@ -61,7 +60,6 @@ def build_digest(
     return Digest(
         on=today,
         figures=figures_from_tally(tally, today),
-        moved=moved,
         went_red=went,
         left_red=left,
         priorities=rows,

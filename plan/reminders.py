@@ -50,7 +50,8 @@ class Attention:
 def attention_on(
     day: dt.date, calendar: WorkingCalendar, rules: ReminderRules, earliest: dt.date | None
 ) -> Attention:
-    """``earliest`` is the oldest last confirmation among open actions (None: no rated action)."""
+    """``earliest``: the oldest last confirmation in the plan, or any day before it (None: no
+    rated action)."""
     return Attention(day, due_dates_reminded(day, calendar, rules), stale_days(day, rules, earliest))
 
 
@@ -141,10 +142,6 @@ class OwnerNotice:
     items: list[Item]
     more_refs: list[str]
     total: int
-
-    @property
-    def refs(self) -> list[str]:
-        return [item.action.ref for item in self.items] + self.more_refs
 
 
 def owner_notice(shortlist: OwnerShortlist, attention: Attention, calendar: WorkingCalendar) -> OwnerNotice:

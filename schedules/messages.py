@@ -218,9 +218,9 @@ def exemption_report(reds: Shortlist, day: dt.date) -> list[Message]:
         [
             HeaderBlock(text=f"Exemption report, {uk_date(day)}"),
             section(
-                f"*{reds.total}* actions are RAG rated Red. Each is listed in the thread with its "
-                "owner, how late it is, how long it has been Red and the latest reason."
-                + (f" The {len(reds.actions)} longest overdue are listed." if reds.more else "")
+                f"*{reds.total}* actions are RAG rated Red. "
+                + (f"The {len(reds.actions)} longest overdue are" if reds.more else "Each is")
+                + " listed in the thread with the owner, how late, how long Red and the latest reason."
             ),
         ],
     )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from plan.calendar import WorkingCalendar
 from plan.clock import london_date
 from plan.importing import ActionSpec, PrioritySpec
-from plan.model import Event, EventKind, PlanView, Rag, Source
+from plan.model import Event, EventKind, Rag, Source
 from plan.ports import Which
 from plan.reminders import (
     OwnerShortlist,
@@ -30,7 +30,7 @@ from plan.reminders import (
     why,
 )
 from plan.rules import is_overdue, worst_first
-from storage.store import SqlPlanStore, StoreFactory
+from storage.store import StoreFactory
 from storage.tables import ActionRow, StateRow
 
 CALENDAR = WorkingCalendar()
@@ -82,10 +82,6 @@ def _event(action_id: int, kind: EventKind, at: dt.datetime, **fields: object) -
     return Event(action_id, kind, at, at, Source.IMPORT, **fields)  # type: ignore[arg-type]
 
 
-def _whole(store: SqlPlanStore, plan_id: int) -> PlanView:
-    return store.load(plan_id)
-
-
 @pytest.fixture
 def plan(open_store: StoreFactory) -> tuple[StoreFactory, int]:
     return open_store, varied_plan(open_store)
@@ -94,7 +90,7 @@ def plan(open_store: StoreFactory) -> tuple[StoreFactory, int]:
 def test_each_owners_shortlist_is_what_the_rules_pick(plan: tuple[StoreFactory, int]) -> None:
     open_store, plan_id = plan
     with open_store() as store:
-        whole = list(_whole(store, plan_id).actions.values())
+        whole = list(store.load(plan_id).actions.values())
         earliest = min(
             london_date(a.rag_confirmed_at)
             for a in whole
@@ -136,7 +132,7 @@ def _summary(shortlist: OwnerShortlist) -> tuple[object, ...]:
 def test_the_worst_of_a_list_and_its_count(plan: tuple[StoreFactory, int]) -> None:
     open_store, plan_id = plan
     with open_store() as store:
-        whole = list(_whole(store, plan_id).actions.values())
+        whole = list(store.load(plan_id).actions.values())
         for day in DAYS:
             fortnight = day + dt.timedelta(days=14)
             cases = {
@@ -161,7 +157,7 @@ def test_the_worst_of_a_list_and_its_count(plan: tuple[StoreFactory, int]) -> No
 def test_escalations_read_only_the_dates_that_reach_them(plan: tuple[StoreFactory, int]) -> None:
     open_store, plan_id = plan
     with open_store() as store:
-        whole = _whole(store, plan_id)
+        whole = store.load(plan_id)
         reached = 0
         for day in DAYS:
             for after in (RULES.escalate_to_lead_after, RULES.escalate_to_management_after):
@@ -176,7 +172,7 @@ def test_escalations_read_only_the_dates_that_reach_them(plan: tuple[StoreFactor
 def test_what_went_red_or_stopped_is_read_from_the_week_alone(plan: tuple[StoreFactory, int]) -> None:
     open_store, plan_id = plan
     with open_store() as store:
-        now = _whole(store, plan_id).actions
+        now = store.load(plan_id).actions
         movers = 0
         for day in DAYS:
             since = dt.datetime.combine(day, dt.time(8), dt.UTC) - dt.timedelta(days=40)
