@@ -1,4 +1,4 @@
-# csip: the Slack app and (later) its scheduler. Production points CSIP_DATABASE_URL at PostgreSQL.
+# csip: the Slack app and its scheduler, in one process (`csip serve`). Production points CSIP_DATABASE_URL at PostgreSQL.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CSIP_DATABASE_URL=sqlite:////data/csip.db
 
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml README.md ./
 COPY plan ./plan
 COPY storage ./storage
 COPY bot ./bot

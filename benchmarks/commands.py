@@ -361,12 +361,12 @@ def run_size(
             slack_api_url=standin.api_url,
             admins=frozenset({ADMIN}),
         )
-        client = make_client(settings)
+        client = make_client(settings.slack())
         directory = SlackDirectory(client)
         clock = TickingClock(seeded.end + dt.timedelta(days=1))
         background = Background()
-        handlers = Handlers(settings, open_store, directory, clock, background)
-        reminders = ReminderHandlers(settings, open_store, directory, clock, background)
+        handlers = Handlers(settings.bot().access, open_store, directory, clock, background)
+        reminders = ReminderHandlers(settings.bot().access, open_store, directory, clock, background)
         counter = StatementCounter(engine)
         try:
             measured: dict[str, Measured] = {}

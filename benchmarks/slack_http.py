@@ -188,7 +188,7 @@ def csip_app(spec: ServerSpec) -> App:
         slack_signing_secret=SECRET,
         slack_api_url=spec.api_url,
     )
-    return build_app(settings, store_factory(connect(spec.database_url)))
+    return build_app(settings.bot(), store_factory(connect(spec.database_url)))
 
 
 def bare_app(spec: ServerSpec) -> App:

@@ -70,7 +70,7 @@ def settings() -> Settings:
 
 
 def run(url: str, case: str) -> dict[str, Any]:
-    chosen = settings()
+    chosen = settings().schedule()
     calendar = WorkingCalendar(chosen.send_time)
     planner = Planner(chosen, calendar, directory=None)
     slots = [slot for slot in latest_slots(NOW, calendar, chosen) if case == "tick" or slot.kind == DIGEST]

@@ -1,4 +1,4 @@
-"""Build the Bolt app from settings. There is no module-level app: tests build their own."""
+"""Build the Bolt app from its configuration. There is no module-level app: tests build their own."""
 
 from __future__ import annotations
 
@@ -8,20 +8,20 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import views
+from bot.config import BotConfig
 from bot.directory import SlackDirectory
 from bot.handlers import Handlers
 from bot.reminder_buttons import REMINDER
 from bot.reminder_handlers import ReminderHandlers
 from bot.slack_client import make_client
 from bot.work import Background
-from csip.settings import Settings
 from plan.clock import Clock, utc_now
 from plan.parsing import InputError
 from storage.store import StoreFactory
 
 
 def build_app(
-    settings: Settings,
+    config: BotConfig,
     open_store: StoreFactory,
     *,
     client: WebClient | None = None,
@@ -33,20 +33,21 @@ def build_app(
 
     Listeners ack and hand their work to ``background`` (a pool of its own by default).
     """
-    if not settings.slack_bot_token:
+    slack = config.slack
+    if not slack.bot_token:
         raise InputError("SLACK_BOT_TOKEN is not set: see 'Create the Slack app' in the README.")
-    if not socket_mode and not settings.slack_signing_secret:
+    if not socket_mode and not slack.signing_secret:
         raise InputError("SLACK_SIGNING_SECRET is not set: see 'Create the Slack app' in the README.")
-    client = client or make_client(settings)
+    client = client or make_client(slack)
     app = App(
         client=client,
-        signing_secret=settings.slack_signing_secret or "",
+        signing_secret=slack.signing_secret or "",
         request_verification_enabled=not socket_mode,
     )
     directory = SlackDirectory(client)
-    background = background or Background(settings.work_threads)
-    handlers = Handlers(settings, open_store, directory, clock, background)
-    reminders = ReminderHandlers(settings, open_store, directory, clock, background)
+    background = background or Background(config.work_threads)
+    handlers = Handlers(config.access, open_store, directory, clock, background)
+    reminders = ReminderHandlers(config.access, open_store, directory, clock, background)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)
     app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)
     app.action(views.SEND_REPORT_DOCX)(handlers.on_send_report_docx)

@@ -20,13 +20,13 @@ from slack_sdk.webhook import WebhookClient
 
 from bot import commands as cmd
 from bot import views
+from bot.config import Access
 from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
 from bot.mrkdwn import escape
 from bot.reminder_handlers import mark_reminder
 from bot.replies import replying, send_reply
 from bot.requests import caller_for, plan_for, team_of
 from bot.work import Background
-from csip.settings import Settings
 from plan.clock import Clock, london_date
 from plan.figures import figures_from_tally
 from plan.model import ActionState, Person, PlanView, Rag
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Handlers:
-    settings: Settings
+    access: Access
     open_store: StoreFactory
     directory: SlackDirectory
     clock: Clock
@@ -163,7 +163,7 @@ class Handlers:
         now = self.clock()
         with self.open_store() as store:
             plan_id = self._plan_id(store, team_id)
-            caller = caller_for(store, self.directory, plan_id, user_id, self.settings)
+            caller = caller_for(store, self.directory, plan_id, user_id, self.access)
             match parsed:
                 case cmd.UpdateRag(ref, rag, note):
                     plan = update_rag(store, Change(plan_id, caller, ref, now), rag, note)
@@ -231,7 +231,7 @@ class Handlers:
     # --- helpers ------------------------------------------------------------------------
 
     def _plan_id(self, store: PlanStore, team_id: str) -> int:
-        return plan_for(store, team_id, self.settings)
+        return plan_for(store, team_id, self.access)
 
     def _plan_of(self, store: PlanStore, plan_id: int, user_id: str) -> PlanView:
         """The caller's actions (owned or delegated), as they stand."""

@@ -15,12 +15,12 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot import views
+from bot.config import Access
 from bot.directory import SlackDirectory
 from bot.reminder_buttons import CONFIRM, REMINDER, SNOOZE_DAYS, mark_done
 from bot.replies import replying
 from bot.requests import caller_for, plan_for, team_of
 from bot.work import Background
-from csip.settings import Settings
 from plan.clock import Clock, london_date
 from plan.model import Rag
 from plan.parsing import uk_date
@@ -58,7 +58,7 @@ def mark_reminder(
 
 @dataclass
 class ReminderHandlers:
-    settings: Settings
+    access: Access
     open_store: StoreFactory
     directory: SlackDirectory
     clock: Clock
@@ -104,14 +104,14 @@ class ReminderHandlers:
             return f"{ref}: marked {rag.label} by <@{user_id}>."
 
     def _change(self, store: PlanStore, user_id: str, team_id: str, ref: str, now: dt.datetime) -> Change:
-        plan_id = plan_for(store, team_id, self.settings)
-        return Change(plan_id, caller_for(store, self.directory, plan_id, user_id, self.settings), ref, now)
+        plan_id = plan_for(store, team_id, self.access)
+        return Change(plan_id, caller_for(store, self.directory, plan_id, user_id, self.access), ref, now)
 
     def _ask_reason(
         self, client: WebClient, body: dict[str, Any], ref: str, rag: Rag, where: tuple[str, str]
     ) -> None:
         with self.open_store() as store:
-            plan_id = plan_for(store, team_of(body), self.settings)
+            plan_id = plan_for(store, team_of(body), self.access)
             _, action = find_action(store, plan_id, ref)
         context = views.ModalContext(reminder_channel=where[0], reminder_ts=where[1])
         client.views_open(trigger_id=body["trigger_id"], view=views.update_modal([action], ref, context, rag))

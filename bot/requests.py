@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.config import Access
 from bot.directory import SlackDirectory, identify
-from csip.settings import Settings
 from plan.ports import PlanStore
 from plan.rules import Caller
 
@@ -15,13 +15,13 @@ def team_of(body: dict[str, Any]) -> str:
     return str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id") or "")
 
 
-def plan_for(store: PlanStore, team_id: str, settings: Settings) -> int:
+def plan_for(store: PlanStore, team_id: str, access: Access) -> int:
     """The workspace's own plan if it has one, else the default plan."""
-    return store.find_plan_id(team_id) or store.plan_id(settings.team_id)
+    return store.find_plan_id(team_id) or store.plan_id(access.default_team)
 
 
 def caller_for(
-    store: PlanStore, directory: SlackDirectory, plan_id: int, user_id: str, settings: Settings
+    store: PlanStore, directory: SlackDirectory, plan_id: int, user_id: str, access: Access
 ) -> Caller:
     person = identify(store, directory, plan_id, user_id)
-    return Caller(person.id if person else None, user_id in settings.admins)
+    return Caller(person.id if person else None, user_id in access.admins)

@@ -14,8 +14,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from csip.settings import Settings
-
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
@@ -43,11 +41,11 @@ def asgi_app(bolt: App) -> Starlette:
     )
 
 
-def serve(app: App, settings: Settings, *, host: str, port: int) -> None:
+def serve(app: App, app_token: str | None, *, host: str, port: int) -> None:
     """Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP under uvicorn. Blocks until stopped."""
-    if settings.slack_app_token:
+    if app_token:
         log.info("starting in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return
     log.info("listening on http://%s:%d%s", host, port, EVENTS_PATH)
     uvicorn.run(asgi_app(app), host=host, port=port, log_level="info", access_log=False)

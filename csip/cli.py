@@ -169,7 +169,9 @@ def run_due_now(args: argparse.Namespace, settings: Settings) -> int:
 
     if not settings.slack_bot_token:
         raise InputError("SLACK_BOT_TOKEN is not set: csip needs it to send.")
-    report = run_due(open_database(settings), make_client(settings), settings, args.now or utc_now())
+    report = run_due(
+        open_database(settings), make_client(settings.slack()), settings.schedule(), args.now or utc_now()
+    )
     print(report)
     return 0 if not report.outcomes.get("failed") else 1
 
@@ -181,7 +183,7 @@ def run_preview(args: argparse.Namespace, settings: Settings) -> int:
     from plan.clock import utc_now
     from schedules.preview import preview
 
-    payloads = preview(open_database(settings), settings, args.kind, args.now or utc_now())
+    payloads = preview(open_database(settings), settings.schedule(), args.kind, args.now or utc_now())
     print(json.dumps(payloads, indent=2, ensure_ascii=False))
     return 0
 
@@ -200,16 +202,17 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from schedules.scheduler import start_ticking
 
     open_store = open_database(settings)
-    app = build_app(settings, open_store, socket_mode=bool(settings.slack_app_token))
+    app = build_app(settings.bot(), open_store, socket_mode=bool(settings.slack_app_token))
+    schedule = settings.schedule()
 
     def tick() -> object:
         from schedules.tick import run_due
 
-        return run_due(open_store, app.client, settings, utc_now())
+        return run_due(open_store, app.client, schedule, utc_now())
 
     scheduler = start_ticking(tick, settings.tick_minutes)
     try:
-        serve(app, settings, host=args.host, port=args.port)
+        serve(app, settings.slack_app_token, host=args.host, port=args.port)
     finally:
         scheduler.shutdown(wait=False)
     return 0

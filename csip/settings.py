@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_TEAM = "default"
+from bot.config import DEFAULT_TEAM, Access, BotConfig, SlackConnection
+from storage import DEFAULT_DATABASE_URL
+
+if TYPE_CHECKING:
+    from schedules.config import Schedule
 
 
 class Settings(BaseSettings):
+    """Read once by the `csip` command; the packages below it get the small objects the methods
+    at the end make, never this class."""
+
     model_config = SettingsConfigDict(env_prefix="CSIP_", extra="ignore", populate_by_name=True)
 
-    database_url: str = "sqlite:///csip.db"
+    database_url: str = DEFAULT_DATABASE_URL
     # Slack user ids allowed to reschedule and reassign any action: "U01ABC,U02DEF".
     admins: Annotated[frozenset[str], NoDecode] = frozenset()
     # The workspace whose plan a request from an unknown team id, or the CLI, works on.
@@ -62,3 +69,32 @@ class Settings(BaseSettings):
     @classmethod
     def _end_with_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    def slack(self) -> SlackConnection:
+        return SlackConnection(
+            bot_token=self.slack_bot_token,
+            signing_secret=self.slack_signing_secret,
+            app_token=self.slack_app_token,
+            api_url=self.slack_api_url,
+        )
+
+    def bot(self) -> BotConfig:
+        return BotConfig(self.slack(), Access(self.team_id, self.admins), self.work_threads)
+
+    def schedule(self) -> Schedule:
+        from plan.reminders import ReminderRules  # loads the bank holidays: only for the scheduler
+        from schedules.config import Channels, Schedule
+
+        return Schedule(
+            team_id=self.team_id,
+            channels=Channels(self.digest_channels, self.governance_channel, self.management_channel),
+            rules=ReminderRules(
+                remind_before=self.remind_before_working_days,
+                escalate_to_lead_after=self.escalate_to_lead_after,
+                escalate_to_management_after=self.escalate_to_management_after,
+                stale_after_days=self.stale_after_days,
+            ),
+            send_time=self.send_time,
+            digest_weekday=self.digest_weekday,
+            catch_up=dt.timedelta(hours=self.catch_up_hours),
+        )

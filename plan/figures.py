@@ -1,6 +1,6 @@
 """Report maths: RAG counts, shares that add up to 100, due and overdue totals.
 
-These are the figures a committee report prints (DOMAIN.md, "How the figures are counted"),
+These are the figures a committee report prints (the README, "'As at' reports"),
 so the digest, the reports and `/csip summary` all count through here.
 """
 
@@ -41,7 +41,7 @@ def percent_of(part: int, whole: int) -> int:
 class RagFigures:
     """Red, Amber and Green counts with shares that add to 100.
 
-    Complete actions count as Green here: Green means "on track or done" (DOMAIN.md), and the
+    Complete actions count as Green here: Green means "on track or done", and the
     committee's three shares cover every rated action. ``complete`` says how many of the Green
     are finished.
     """

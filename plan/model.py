@@ -21,7 +21,7 @@ class Rag(StrEnum):
 
     @property
     def needs_reason(self) -> bool:
-        """Red and Amber must say why (DOMAIN.md: "Red and Amber need a reason")."""
+        """Red and Amber must say why (README, "Using it": "Red and Amber need a reason")."""
         return self in (Rag.RED, Rag.AMBER)
 
     @property

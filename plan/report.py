@@ -1,8 +1,8 @@
 """The "as at" report a committee officer pastes into a committee paper, as data and as prose.
 
-Counted as DOMAIN.md says: "due" is due on or before the date; RAG shares are of the due actions
-RAG rated at that date, by largest remainder so they add to 100. The same ``plan.figures`` serve
-the digest, so a digest and a report for the same day agree.
+Counted as the README says ("As at" reports): "due" is due on or before the date; RAG shares are
+of the due actions RAG rated at that date, by largest remainder so they add to 100. The same
+``plan.figures`` serve the digest, so a digest and a report for the same day agree.
 """
 
 from __future__ import annotations

@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.directory import SlackDirectory, resolve_slack_id
-from csip.settings import Settings
 from plan.calendar import WorkingCalendar
 from plan.digest import DUE_SOON_DAYS, build_digest
 from plan.model import Person, PlanView, Rag
 from plan.ports import Which
 from plan.reminders import (
     Item,
-    ReminderRules,
     attention_on,
     by_lead,
     escalation_dates,
@@ -27,6 +25,7 @@ from plan.reminders import (
     owner_notice,
 )
 from schedules import messages
+from schedules.config import Schedule
 from storage.deliveries import PENDING, UNREACHABLE, DeliveryKey, NewDelivery
 from storage.store import SqlPlanStore
 
@@ -49,26 +48,18 @@ class Slot:
         return DeliveryKey(f"planned:{self.kind}", "", "", self.day)
 
 
-def latest_slots(now: dt.datetime, calendar: WorkingCalendar, settings: Settings) -> list[Slot]:
+def latest_slots(now: dt.datetime, calendar: WorkingCalendar, schedule: Schedule) -> list[Slot]:
     """The most recent slot of every kind that is switched on, as at ``now``."""
     daily = calendar.latest_daily_slot(now)
     days = {OWNER_REMINDER: daily, LEAD_ESCALATION: daily}
-    if settings.management_channel:
+    channels = schedule.channels
+    if channels.management:
         days[MANAGEMENT_ESCALATION] = daily
-    if settings.digest_channels:
-        days[DIGEST] = calendar.latest_weekly_slot(now, settings.digest_weekday)
-    if settings.governance_channel:
+    if channels.digest:
+        days[DIGEST] = calendar.latest_weekly_slot(now, schedule.digest_weekday)
+    if channels.governance:
         days[EXEMPTION] = calendar.latest_monthly_slot(now)
     return [Slot(kind, day, calendar.send_at(day)) for kind, day in days.items()]
-
-
-def rules_from(settings: Settings) -> ReminderRules:
-    return ReminderRules(
-        remind_before=settings.remind_before_working_days,
-        escalate_to_lead_after=settings.escalate_to_lead_after,
-        escalate_to_management_after=settings.escalate_to_management_after,
-        stale_after_days=settings.stale_after_days,
-    )
 
 
 class Planner:
@@ -80,12 +71,12 @@ class Planner:
     """
 
     def __init__(
-        self, settings: Settings, calendar: WorkingCalendar, directory: SlackDirectory | None
+        self, schedule: Schedule, calendar: WorkingCalendar, directory: SlackDirectory | None
     ) -> None:
-        self.settings = settings
+        self.channels = schedule.channels
         self.calendar = calendar
         self.directory = directory
-        self.rules = rules_from(settings)
+        self.rules = schedule.rules
 
     def plan(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         build = {
@@ -122,7 +113,7 @@ class Planner:
         return view, escalations(view, slot.day, self.calendar, after)
 
     def _lead_escalations(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
-        after = self.settings.escalate_to_lead_after
+        after = self.rules.escalate_to_lead_after
         view, items = self._escalated(store, plan_id, slot, after)
         return [
             self._to_person(
@@ -132,8 +123,8 @@ class Planner:
         ]
 
     def _management_escalation(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
-        after = self.settings.escalate_to_management_after
-        channel = self.settings.management_channel
+        after = self.rules.escalate_to_management_after
+        channel = self.channels.management
         view, items = self._escalated(store, plan_id, slot, after)
         if not items or not channel:
             return []
@@ -159,12 +150,10 @@ class Planner:
         from reports.charts import priority_chart  # matplotlib: only when a digest is due
 
         chart = messages.chart_upload(priority_chart(summary.priorities, day), day)
-        return [
-            _to_channel(slot, channel, [head, chart, *lists]) for channel in self.settings.digest_channels
-        ]
+        return [_to_channel(slot, channel, [head, chart, *lists]) for channel in self.channels.digest]
 
     def _exemption(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
-        channel = self.settings.governance_channel
+        channel = self.channels.governance
         if not channel:
             return []
         reds = store.shortlist(plan_id, Which(rag=Rag.RED), messages.REDS_SHOWN)

@@ -5,32 +5,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from csip.settings import Settings
 from plan.calendar import WorkingCalendar
 from plan.parsing import InputError
+from schedules.config import Schedule
 from schedules.planning import DIGEST, EXEMPTION, Planner, latest_slots
 from storage.store import StoreFactory
 
 
 def preview(
-    open_store: StoreFactory, settings: Settings, kind: str, now: dt.datetime
+    open_store: StoreFactory, schedule: Schedule, kind: str, now: dt.datetime
 ) -> list[dict[str, Any]]:
     """What the latest slot of ``kind`` at ``now`` posts: channel, text and blocks per message
     (the digest's chart, a file upload, is left out).
 
     Without Slack, owners not yet matched to a Slack user show as unreachable.
     """
-    if kind == DIGEST and not settings.digest_channels:
+    if kind == DIGEST and not schedule.channels.digest:
         raise InputError("CSIP_DIGEST_CHANNELS is not set: name the channel ids the digest goes to.")
-    if kind == EXEMPTION and not settings.governance_channel:
+    if kind == EXEMPTION and not schedule.channels.governance:
         raise InputError("CSIP_GOVERNANCE_CHANNEL is not set: name the channel id for the report.")
-    calendar = WorkingCalendar(settings.send_time)
-    slot = next(slot for slot in latest_slots(now, calendar, settings) if slot.kind == kind)
+    calendar = WorkingCalendar(schedule.send_time)
+    slot = next(slot for slot in latest_slots(now, calendar, schedule) if slot.kind == kind)
     with open_store() as store:
-        plan_id = store.find_plan_id(settings.team_id)
+        plan_id = store.find_plan_id(schedule.team_id)
         if plan_id is None:
             raise InputError("There is no plan yet: `csip import` one first.")
-        deliveries = Planner(settings, calendar, directory=None).plan(store, plan_id, slot)
+        deliveries = Planner(schedule, calendar, directory=None).plan(store, plan_id, slot)
     return [
         {"channel": message["channel"], "text": message["text"], "blocks": message["blocks"],
          **({"in_thread": True} if index else {})}

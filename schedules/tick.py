@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 
 from bot.directory import SlackDirectory
-from csip.settings import Settings
 from plan.calendar import WorkingCalendar
+from schedules.config import Schedule
 from schedules.planning import PLANNED, Planner, latest_slots
 from schedules.sending import Outcome, send
 from storage.deliveries import SKIPPED, NewDelivery
@@ -38,14 +38,14 @@ class TickReport:
         return f"planned: {planned}; skipped: {skipped}; {sent}"
 
 
-def run_due(open_store: StoreFactory, client: WebClient, settings: Settings, now: dt.datetime) -> TickReport:
-    calendar = WorkingCalendar(settings.send_time)
-    planner = Planner(settings, calendar, SlackDirectory(client))
-    grace = dt.timedelta(hours=settings.catch_up_hours)
+def run_due(open_store: StoreFactory, client: WebClient, schedule: Schedule, now: dt.datetime) -> TickReport:
+    calendar = WorkingCalendar(schedule.send_time)
+    planner = Planner(schedule, calendar, SlackDirectory(client))
+    grace = schedule.catch_up
     report = TickReport()
     with open_store() as store:
-        plan_id = store.plan_id(settings.team_id)
-        slots = latest_slots(now, calendar, settings)
+        plan_id = store.plan_id(schedule.team_id)
+        slots = latest_slots(now, calendar, schedule)
         done = store.deliveries.existing(plan_id, {slot.day for slot in slots})
         todo = [slot for slot in slots if slot.marker not in done]
         for slot in todo:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from slack_sdk.http_retry import builtin_handlers, handler
 from sqlalchemy import Engine, text
 
 from bot.app import build_app
 from bot.server import asgi_app
+from bot.slack_client import make_client
 from bot.work import Background
 from csip.settings import Settings
 from plan.clock import Clock
@@ -92,18 +92,9 @@ def small_plan(open_store: StoreFactory) -> StoreFactory:
 
 
 @pytest.fixture
-def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """slack_sdk's retry handlers wait with time.sleep; here each wait is recorded instead."""
-    waits: list[float] = []
-
-    class NoWaiting:
-        @staticmethod
-        def sleep(seconds: float) -> None:
-            waits.append(seconds)
-
-    monkeypatch.setattr(builtin_handlers, "time", NoWaiting)
-    monkeypatch.setattr(handler, "time", NoWaiting)
-    return waits
+def retry_waits() -> list[float]:
+    """How long each of the app's Slack retries would have waited: tests record, never sleep."""
+    return []
 
 
 @pytest.fixture
@@ -136,10 +127,14 @@ def serving(
     slack: SlackStandIn,
     clock: Clock = lambda: NOW,
     background: Background | None = None,
+    retry_waits: list[float] | None = None,
 ) -> Iterator[SlackHttp]:
-    """The app served by uvicorn on a loopback port, as `csip serve` runs it."""
+    """The app served by uvicorn on a loopback port, as `csip serve` runs it; Slack's retries
+    are recorded in ``retry_waits`` instead of waited for."""
     background = background or Background()
-    app = build_app(settings, open_store, clock=clock, background=background)
+    waits = retry_waits if retry_waits is not None else []
+    client = make_client(settings.slack(), sleep=waits.append)
+    app = build_app(settings.bot(), open_store, client=client, clock=clock, background=background)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)  # connections queue here until uvicorn starts accepting
@@ -157,6 +152,8 @@ def serving(
 
 
 @pytest.fixture
-def http(settings: Settings, small_plan: StoreFactory, slack: SlackStandIn) -> Iterator[SlackHttp]:
-    with serving(settings, small_plan, slack) as served:
+def http(
+    settings: Settings, small_plan: StoreFactory, slack: SlackStandIn, retry_waits: list[float]
+) -> Iterator[SlackHttp]:
+    with serving(settings, small_plan, slack, retry_waits=retry_waits) as served:
         yield served

@@ -1,8 +1,12 @@
-"""The dependency rule, and the schema the migrations build matching the models."""
+"""The dependency rule (import-linter's contracts in pyproject.toml), and the schema the
+migrations build matching the models."""
 
 from __future__ import annotations
 
-import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,35 +17,51 @@ from sqlalchemy import Engine
 from storage.tables import Base
 
 ROOT = Path(__file__).parent.parent
-FORBIDDEN = {
-    "plan": {"slack_sdk", "slack_bolt", "sqlalchemy", "alembic", "bot", "storage", "csip"},
-    "storage": {"slack_sdk", "slack_bolt", "bot", "schedules", "reports"},
-    "reports": {"slack_sdk", "slack_bolt", "sqlalchemy", "bot", "storage", "schedules", "csip"},
-    "bot": {"schedules"},
-}
+PACKAGES = ("csip", "schedules", "bot", "reports", "storage", "plan")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter over the packages found in ``tree``, with the project's own contracts."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_imports_follow_the_dependency_rule(package: str) -> None:
-    files = list((ROOT / package).rglob("*.py"))
-    assert files
-    broken = {
-        str(path.relative_to(ROOT)): sorted(imported_modules(path) & FORBIDDEN[package])
-        for path in files
-        if imported_modules(path) & FORBIDDEN[package]
-    }
-    assert broken == {}
+def test_the_packages_keep_the_import_contracts() -> None:
+    linted = lint_imports(ROOT)
+    assert linted.returncode == 0, linted.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        ("plan/rules.py", "from schedules.config import Channels", "plan is not allowed to import schedules"),
+        ("storage/store.py", "from bot.config import Access", "storage is not allowed to import bot"),
+        ("bot/requests.py", "from csip.settings import Settings", "bot is not allowed to import csip"),
+        (
+            "reports/render.py",
+            "from storage.store import SqlPlanStore",
+            "reports is not allowed to import storage",
+        ),
+        ("plan/model.py", "import sqlalchemy", "plan is not allowed to import sqlalchemy"),
+    ],
+)
+def test_an_import_against_the_rule_breaks_a_contract(
+    tmp_path: Path, module: str, line: str, broken: str
+) -> None:
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    with (tmp_path / module).open("a") as source:
+        source.write(f"\n{line}  # noqa\n")
+    linted = lint_imports(tmp_path)
+    assert linted.returncode == 1, linted.stdout
+    assert broken in linted.stdout
 
 
 def test_migrations_build_the_schema_the_models_describe(engine: Engine) -> None:

@@ -85,17 +85,12 @@ def schedule_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def client(schedule_settings: Settings) -> WebClient:
-    return make_client(schedule_settings)
-
-
-@pytest.fixture(autouse=True)
-def no_waiting(retry_waits: list[float]) -> list[float]:
-    return retry_waits
+def client(schedule_settings: Settings, retry_waits: list[float]) -> WebClient:
+    return make_client(schedule_settings.slack(), sleep=retry_waits.append)
 
 
 def tick(week_plan: StoreFactory, client: WebClient, settings: Settings, at: dt.datetime) -> TickReport:
-    return run_due(week_plan, client, settings, at.astimezone(dt.UTC))
+    return run_due(week_plan, client, settings.schedule(), at.astimezone(dt.UTC))
 
 
 def sent_to(slack: SlackStandIn) -> Counter[str]:
@@ -177,11 +172,11 @@ def test_rate_limited_then_ok_delivers_once(
     client: WebClient,
     schedule_settings: Settings,
     slack: SlackStandIn,
-    no_waiting: list[float],
+    retry_waits: list[float],
 ) -> None:
     slack.script("chat.postMessage", rate_limited(retry_after=30))
     tick(week_plan, client, schedule_settings, london(2025, 12, 1))
-    assert 30 <= no_waiting[0] < 31
+    assert 30 <= retry_waits[0] < 31
     assert len(slack.calls_to("chat.postMessage")) == len(slack.posted()) + 1
     assert len(slack.posted()) == 10 and statuses(week_plan)["delivered"] == 6
 
@@ -226,8 +221,8 @@ def test_concurrent_ticks_deliver_once(
             start.wait()
             run_due(
                 week_plan,
-                make_client(schedule_settings),
-                schedule_settings,
+                make_client(schedule_settings.slack()),
+                schedule_settings.schedule(),
                 london(2025, 12, 1).astimezone(dt.UTC),
             )
         except BaseException as error:  # reported below
@@ -267,9 +262,9 @@ def test_sends_stay_at_nine_london_time_across_clock_changes(
     settings = schedule_settings.model_copy(
         update={"digest_channels": (), "governance_channel": None, "catch_up_hours": 1}
     )
-    run_due(open_store, client, settings, before)  # the day before's slot is past catching up
+    run_due(open_store, client, settings.schedule(), before)  # the day before's slot is past catching up
     assert sent_to(slack)["UALICE"] == 0
-    run_due(open_store, client, settings, after)
+    run_due(open_store, client, settings.schedule(), after)
     assert sent_to(slack)["UALICE"] == 1
 
 
@@ -286,7 +281,12 @@ def test_christmas_and_easter(
     for offset in range(8):  # Tuesday 23 December 2025 to Tuesday 30 December
         day = start + dt.timedelta(days=offset)
         before = sent_to(slack)["UALICE"]
-        run_due(open_store, client, settings, london(day.year, day.month, day.day, 9, 30).astimezone(dt.UTC))
+        run_due(
+            open_store,
+            client,
+            settings.schedule(),
+            london(day.year, day.month, day.day, 9, 30).astimezone(dt.UTC),
+        )
         if sent_to(slack)["UALICE"] > before:
             days_with_dm.append(day.isoformat())
     assert days_with_dm == ["2025-12-23", "2025-12-24", "2025-12-29", "2025-12-30"]
@@ -295,7 +295,12 @@ def test_christmas_and_easter(
     for offset in range(8):  # Wednesday 1 April 2026 to Wednesday 8 April: Easter is 3 to 6 April
         day = dt.date(2026, 4, 1) + dt.timedelta(days=offset)
         before = sent_to(slack)["CDIGEST"]
-        run_due(open_store, client, settings, london(day.year, day.month, day.day, 9, 30).astimezone(dt.UTC))
+        run_due(
+            open_store,
+            client,
+            settings.schedule(),
+            london(day.year, day.month, day.day, 9, 30).astimezone(dt.UTC),
+        )
         if sent_to(slack)["CDIGEST"] > before:
             digests.append(day.isoformat())
     assert digests == ["2026-04-02"]

@@ -1,10 +1,14 @@
-"""Alembic environment: runs on the connection csip hands over, or on CSIP_DATABASE_URL."""
+"""Alembic environment: runs on the connection csip hands over, or, when Alembic's own command
+is run by hand, on the database CSIP_DATABASE_URL names (SQLite's csip.db by default)."""
 
 from __future__ import annotations
+
+import os
 
 from alembic import context
 from sqlalchemy import Connection
 
+from storage import DEFAULT_DATABASE_URL
 from storage.tables import Base
 
 
@@ -23,10 +27,9 @@ def main() -> None:
     if connection is not None:
         run(connection)
         return
-    from csip.settings import Settings
     from storage.database import connect
 
-    with connect(Settings().database_url).begin() as fresh:
+    with connect(os.environ.get("CSIP_DATABASE_URL", DEFAULT_DATABASE_URL)).begin() as fresh:
         run(fresh)
 
 
