@@ -16,7 +16,7 @@ from bot.reminder_handlers import ReminderHandlers
 from bot.slack_client import make_client
 from bot.work import Background
 from plan.clock import Clock, utc_now
-from plan.parsing import InputError
+from plan.errors import SetupError
 from storage.store import StoreFactory
 
 
@@ -35,9 +35,9 @@ def build_app(
     """
     slack = config.slack
     if not slack.bot_token:
-        raise InputError("SLACK_BOT_TOKEN is not set: see 'Create the Slack app' in the README.")
+        raise SetupError("SLACK_BOT_TOKEN is not set: see 'Create the Slack app' in the README.")
     if not socket_mode and not slack.signing_secret:
-        raise InputError("SLACK_SIGNING_SECRET is not set: see 'Create the Slack app' in the README.")
+        raise SetupError("SLACK_SIGNING_SECRET is not set: see 'Create the Slack app' in the README.")
     client = client or make_client(slack)
     app = App(
         client=client,

@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from plan.errors import InputError
 from plan.model import Rag
-from plan.parsing import InputError, parse_date, parse_rag, parse_ref
+from plan.parsing import parse_date, parse_rag, parse_ref
 
 USAGE = {
     "update": "/csip update <ref> <red|amber|green|complete> <note>",

@@ -28,9 +28,10 @@ from bot.replies import replying, send_reply
 from bot.requests import caller_for, plan_for, team_of
 from bot.work import Background
 from plan.clock import Clock, london_date
+from plan.errors import CsipError, InputError, SlackError
 from plan.figures import figures_from_tally
 from plan.model import ActionState, Person, PlanView, Rag
-from plan.parsing import InputError, uk_date
+from plan.parsing import uk_date
 from plan.ports import PlanStore, Which
 from plan.report import paragraph
 from plan.rules import NoteProblem, check_note
@@ -95,7 +96,7 @@ class Handlers:
         user_id = body["user"]["id"]
         try:
             reply = self._update(user_id, team_of(body), update)
-        except InputError as error:
+        except CsipError as error:
             _show_in_form(client, view, f":warning: {escape(str(error))}")
             return
         except Exception:
@@ -176,7 +177,7 @@ class Handlers:
                     def new_owner() -> Person:
                         owner = person_for_user(store, self.directory, plan_id, new_user)
                         if owner is None:
-                            raise InputError("Slack could not tell me who that is. Please try again.")
+                            raise SlackError("Slack could not tell me who that is. Please try again.")
                         return owner
 
                     plan = reassign(store, Change(plan_id, caller, ref, now), new_owner)

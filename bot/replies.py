@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookResponse
 
 from bot import views
-from plan.parsing import InputError
+from plan.errors import CsipError
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def replying(respond: Respond, work: Callable[[], views.Reply | None]) -> None:
     """Run ``work`` and send its reply; a refusal, Slack trouble or a bug still gets an answer."""
     try:
         reply = work()
-    except InputError as error:
+    except CsipError as error:  # the user's input, the setup or Slack: each says what to do
         reply = views.error_reply(str(error))
     except SlackApiError as error:
         log.warning("Slack did not answer: %s", error.response.get("error"))

@@ -35,14 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("alembic", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     from csip.settings import Settings
-    from plan.parsing import InputError
+    from plan.errors import CsipError, SlackError
 
     settings = Settings()
     try:
         return int(args.run(args, settings))
-    except InputError as error:
+    except CsipError as error:
         print(f"csip: {error}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(error, SlackError) else 2
     except OSError as error:
         print(f"csip: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2
@@ -107,7 +107,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     from csip.spreadsheets import read_grid
     from csip.wiring import open_database
     from plan.clock import london_date, utc_now
-    from plan.parsing import InputError
+    from plan.errors import InputError
     from plan.service import import_sheet
     from plan.sheet import read_sheet
 
@@ -164,11 +164,11 @@ def run_due_now(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack_client import make_client
     from csip.wiring import open_database
     from plan.clock import utc_now
-    from plan.parsing import InputError
+    from plan.errors import SetupError
     from schedules.tick import run_due
 
     if not settings.slack_bot_token:
-        raise InputError("SLACK_BOT_TOKEN is not set: csip needs it to send.")
+        raise SetupError("SLACK_BOT_TOKEN is not set: csip needs it to send.")
     report = run_due(
         open_database(settings), make_client(settings.slack()), settings.schedule(), args.now or utc_now()
     )

@@ -47,18 +47,18 @@ def _date(text: str) -> dt.date:
 
 
 def _plan_id(store: SqlPlanStore, settings: Settings) -> int:
-    from plan.parsing import InputError
+    from plan.errors import SetupError
 
     plan_id = store.find_plan_id(settings.team_id)
     if plan_id is None:
-        raise InputError("There is no plan yet: `csip import` one first.")
+        raise SetupError("There is no plan yet: `csip import` one first.")
     return plan_id
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from csip.wiring import open_database
     from plan.clock import london_date, utc_now
-    from plan.parsing import InputError
+    from plan.errors import InputError
     from reports.files import write_bytes
     from reports.render import BINARY, render, report_as_at
 
@@ -94,7 +94,8 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
 
     from csip.wiring import open_database
     from plan.audit import HEADER, audit_rows
-    from plan.parsing import InputError, parse_ref
+    from plan.errors import InputError
+    from plan.parsing import parse_ref
     from reports.files import write_bytes
 
     with open_database(settings)() as store:

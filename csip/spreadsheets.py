@@ -10,7 +10,7 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from plan.parsing import InputError
+from plan.errors import InputError
 from plan.sheet import Cell
 from reports.files import write_atomically
 

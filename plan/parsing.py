@@ -8,12 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from plan.errors import InputError
 from plan.model import Rag
-
-
-class InputError(ValueError):
-    """Input a person gave that csip cannot accept; the message says why and what to type."""
-
 
 _RAG_WORDS: dict[str, Rag] = {
     "r": Rag.RED,

@@ -8,8 +8,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from plan.errors import InputError
 from plan.model import ActionState, Rag
-from plan.parsing import InputError
 
 NOTE_LIMIT = 2000
 

@@ -2,7 +2,7 @@
 
 Each takes a :class:`~plan.ports.PlanStore` and an explicit ``now`` so that Slack handlers, the
 command line and tests drive the same code. A refused or invalid request raises
-:class:`~plan.parsing.InputError` before anything is written.
+:class:`~plan.errors.InputError` before anything is written.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from plan.clock import end_of_day, start_of_day
+from plan.errors import InputError
 from plan.importing import ImportChanges, plan_import
 from plan.model import ActionState, Event, EventKind, Person, PlanView, Rag, Source
-from plan.parsing import InputError, parse_ref
+from plan.parsing import parse_ref
 from plan.ports import PlanStore, Which
 from plan.rules import Caller, check_note, may_replan, may_update, nearest_refs
 from plan.sheet import SheetRow

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from plan.clock import london_date
+from plan.errors import InputError
 from plan.model import PlanView, Rag
-from plan.parsing import InputError, parse_date, parse_rag, parse_ref, priority_of_ref
+from plan.parsing import parse_date, parse_rag, parse_ref, priority_of_ref
 from plan.rules import NOTE_LIMIT, sort_by_ref
 
 Cell = str | int | float | dt.date | dt.datetime | None

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from plan.parsing import InputError
+from plan.errors import InputError, SetupError
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
@@ -23,7 +23,7 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
         os.replace(temporary, path)
     except PermissionError as error:
         temporary.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {error.strerror}.") from None
+        raise SetupError(f"cannot write {path}: {error.strerror}.") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plan.clock import end_of_day
+from plan.errors import InputError
 from plan.figures import RagFigures, figures_from_tally
-from plan.parsing import InputError
 from plan.ports import PlanStore
 from plan.report import (
     Report,

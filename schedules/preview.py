@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from plan.calendar import WorkingCalendar
-from plan.parsing import InputError
+from plan.errors import SetupError
 from schedules.config import Schedule
 from schedules.planning import DIGEST, EXEMPTION, Planner, latest_slots
 from storage.store import StoreFactory
@@ -21,15 +21,15 @@ def preview(
     Without Slack, owners not yet matched to a Slack user show as unreachable.
     """
     if kind == DIGEST and not schedule.channels.digest:
-        raise InputError("CSIP_DIGEST_CHANNELS is not set: name the channel ids the digest goes to.")
+        raise SetupError("CSIP_DIGEST_CHANNELS is not set: name the channel ids the digest goes to.")
     if kind == EXEMPTION and not schedule.channels.governance:
-        raise InputError("CSIP_GOVERNANCE_CHANNEL is not set: name the channel id for the report.")
+        raise SetupError("CSIP_GOVERNANCE_CHANNEL is not set: name the channel id for the report.")
     calendar = WorkingCalendar(schedule.send_time)
     slot = next(slot for slot in latest_slots(now, calendar, schedule) if slot.kind == kind)
     with open_store() as store:
         plan_id = store.find_plan_id(schedule.team_id)
         if plan_id is None:
-            raise InputError("There is no plan yet: `csip import` one first.")
+            raise SetupError("There is no plan yet: `csip import` one first.")
         deliveries = Planner(schedule, calendar, directory=None).plan(store, plan_id, slot)
     return [
         {"channel": message["channel"], "text": message["text"], "blocks": message["blocks"],

@@ -9,10 +9,11 @@ import pytest
 from bot.commands import OpenUpdateModal, Reassign, Reschedule, UpdateRag, parse_command
 from bot.mrkdwn import escape
 from plan.clock import end_of_day, start_of_day
+from plan.errors import InputError
 from plan.figures import largest_remainder, percent_of
 from plan.history import fold_action
 from plan.model import ActionRecord, Event, EventKind, Rag, Source
-from plan.parsing import InputError, parse_date, parse_rag, uk_date
+from plan.parsing import parse_date, parse_rag, uk_date
 from plan.rules import check_note, nearest_refs, ref_key
 
 
