@@ -12,6 +12,7 @@ COPY storage ./storage
 COPY bot ./bot
 COPY schedules ./schedules
 COPY reports ./reports
+COPY sheets ./sheets
 COPY csip ./csip
 RUN pip install --no-cache-dir . \
     && useradd --system --home-dir /data csip \

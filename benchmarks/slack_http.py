@@ -85,10 +85,12 @@ from common import print_table, scratch_databases
 from bot.app import build_app
 from bot.server import asgi_app
 from csip.settings import DEFAULT_TEAM, Settings
-from csip.spreadsheets import read_grid
 from plan.clock import utc_now
+from plan.importing import SheetRow
 from plan.service import import_sheet
-from plan.sheet import Cell, SheetRow, read_sheet
+from sheets.cells import Cell
+from sheets.files import read_grid
+from sheets.rows import read_sheet
 from storage.database import connect, migrate
 from storage.store import store_factory
 from tests.signed import SlackHttp

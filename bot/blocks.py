@@ -10,8 +10,9 @@ from typing import Any
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.mrkdwn import clip, escape
+from plan.figures import RagFigures
 from plan.model import ActionState, PlanView, Rag
-from plan.parsing import uk_date
+from plan.parsing import due_text
 from plan.rules import days_overdue
 
 MAX_BLOCKS = 50
@@ -32,6 +33,16 @@ def rag_icon(rag: Rag | None) -> str:
 def rag_badge(rag: Rag | None) -> str:
     """Icon and word together, so the status never depends on seeing colour."""
     return f"{RAG_ICON[rag]} {rag.label}" if rag else ":white_circle: Not rated"
+
+
+def rag_line(rag: RagFigures) -> str:
+    """Red, Amber and Green counts with their shares, in the plan's colours."""
+    red, amber, green = rag.shares
+    return (
+        f"{RAG_ICON[Rag.RED]} Red {rag.red} ({red}%) · "
+        f"{RAG_ICON[Rag.AMBER]} Amber {rag.amber} ({amber}%) · "
+        f"{RAG_ICON[Rag.GREEN]} Green {rag.green} ({green}%)"
+    )
 
 
 def person_name(view: PlanView, person_id: int | None) -> str:
@@ -78,7 +89,7 @@ def context(text: str) -> ContextBlock:
 
 def action_line(action: ActionState, view: PlanView, today: dt.date) -> str:
     """One action on one line: RAG, ref, what, who, when."""
-    due = uk_date(action.due_date) if action.due_date else "no date"
+    due = due_text(action.due_date)
     late = days_overdue(action, today)
     if late:
         due += f", {late} days overdue"

@@ -33,9 +33,9 @@ from plan.figures import figures_from_tally
 from plan.model import ActionState, Person, PlanView, Rag
 from plan.parsing import uk_date
 from plan.ports import PlanStore, Which
-from plan.report import paragraph
-from plan.rules import NoteProblem, check_note
+from plan.rules import NoteProblem, check_not_future, check_note
 from plan.service import Change, find_action, reassign, reschedule, update_rag
+from reports.prose import paragraph
 from reports.render import AsAt, render, report_as_at
 from storage.store import StoreFactory
 
@@ -225,8 +225,7 @@ class Handlers:
 
     @staticmethod
     def _report(store: PlanStore, plan_id: int, as_at: dt.date, today: dt.date, fmt: str = "text") -> AsAt:
-        if as_at > today:
-            raise InputError(f"{uk_date(as_at)} is in the future: a report can be as at today or earlier.")
+        check_not_future(as_at, today, "a report's date")
         return report_as_at(store, plan_id, as_at, fmt=fmt)
 
     # --- helpers ------------------------------------------------------------------------

@@ -29,19 +29,19 @@ from slack_sdk.models.views import View
 
 from bot.blocks import (
     MAX_BLOCKS,
-    RAG_ICON,
     action_line,
     context,
     packed_lines,
     person_name,
     rag_badge,
+    rag_line,
     section,
 )
 from bot.commands import USAGE
 from bot.mrkdwn import clip, escape
 from plan.figures import PlanFigures
 from plan.model import ActionState, PlanView, Rag
-from plan.parsing import uk_date
+from plan.parsing import due_text, uk_date
 from plan.rules import NOTE_LIMIT, days_overdue, is_overdue, sort_by_ref
 
 LIST_LIMIT = 40  # lines in one list reply: more is a wall of text on a phone
@@ -92,7 +92,7 @@ def help_reply(problem: str = "") -> Reply:
 
 def action_card(action: ActionState, view: PlanView, today: dt.date, title: str = "") -> Reply:
     """One action: what it is, who owns it, when it is due, its RAG and latest reason."""
-    due = uk_date(action.due_date) if action.due_date else "no date"
+    due = due_text(action.due_date)
     if is_overdue(action, today):
         due += f" ({days_overdue(action, today)} days overdue)"
     priority = view.priorities.get(action.priority)
@@ -137,14 +137,10 @@ def action_list(title: str, actions: Sequence[ActionState], view: PlanView, toda
 
 def summary_reply(figures: PlanFigures, title: str) -> Reply:
     rag = figures.rag
-    red, amber, green = rag.shares
     lines = [
         f"*{escape(title)}*, as at {uk_date(figures.on)}",
         f"{figures.due} of {figures.total} actions due ({figures.due_share}%); {figures.overdue} overdue.",
-        f"Of the {rag.rated} due actions RAG rated: "
-        f"{RAG_ICON[Rag.RED]} Red {rag.red} ({red}%) · "
-        f"{RAG_ICON[Rag.AMBER]} Amber {rag.amber} ({amber}%) · "
-        f"{RAG_ICON[Rag.GREEN]} Green {rag.green} ({green}%), of which {rag.complete} complete.",
+        f"Of the {rag.rated} due actions RAG rated: {rag_line(rag)}, of which {rag.complete} complete.",
     ]
     if rag.unrated:
         lines.append(f"{rag.unrated} due actions are not yet RAG rated.")

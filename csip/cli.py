@@ -9,13 +9,13 @@ fraction of a second to import).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from csip.arguments import instant, iso_date
 from csip.reporting import add_commands as add_report_commands
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="load or update the plan from a .xlsx or .csv tracker")
     imp.add_argument("path", type=Path)
-    imp.add_argument("--as-of", type=_iso_date, help="the tracker's date, YYYY-MM-DD (default: now)")
+    imp.add_argument("--as-of", type=iso_date, help="the tracker's date, YYYY-MM-DD (default: now)")
     imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     imp.set_defaults(run=run_import)
 
@@ -69,14 +69,14 @@ def _parser() -> argparse.ArgumentParser:
 
     due = commands.add_parser("run-due", help="one scheduler tick: send whatever is due now")
     due.add_argument(
-        "--now", type=_instant, help="act as if it were this instant (ISO; London time if no zone)"
+        "--now", type=instant, help="act as if it were this instant (ISO; London time if no zone)"
     )
     due.set_defaults(run=run_due_now)
 
     for kind, what in (("digest", "the weekly digest"), ("exemption", "the monthly exemption report")):
         preview = commands.add_parser(kind, help=f"print {what} as chat.postMessage payloads")
         preview.add_argument("--preview", action="store_true", required=True, help="print; do not send")
-        preview.add_argument("--now", type=_instant, help="as at this instant (default: now)")
+        preview.add_argument("--now", type=instant, help="as at this instant (default: now)")
         preview.set_defaults(run=run_preview, kind=kind)
 
     add_report_commands(commands)
@@ -86,35 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2017-08-31") from None
-
-
-def _instant(text: str) -> dt.datetime:
-    from plan.clock import LONDON
-
-    try:
-        instant = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a time like 2017-09-04T09:00") from None
-    return instant.replace(tzinfo=LONDON) if instant.tzinfo is None else instant
-
-
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    from csip.spreadsheets import read_grid
     from csip.wiring import open_database
     from plan.clock import london_date, utc_now
-    from plan.errors import InputError
+    from plan.rules import check_not_future
     from plan.service import import_sheet
-    from plan.sheet import read_sheet
+    from sheets.files import read_grid
+    from sheets.rows import read_sheet
 
-    if args.as_of and args.as_of > london_date(utc_now()):
-        raise InputError(
-            f"--as-of {args.as_of.isoformat()} is in the future: date a tracker today or earlier."
-        )
+    if args.as_of:
+        check_not_future(args.as_of, london_date(utc_now()), "a tracker's --as-of date")
     sheet = read_sheet(read_grid(args.path))
     for column in sheet.ignored_columns:
         print(f"ignored column: {column}")
@@ -141,9 +122,9 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from csip.spreadsheets import write_grid
     from csip.wiring import open_database
-    from plan.sheet import export_grid
+    from sheets.export import export_grid
+    from sheets.files import write_grid
 
     open_store = open_database(settings)
     with open_store() as store:

@@ -7,10 +7,11 @@ the standard library; each run function imports the store and the renderers it u
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from csip.arguments import iso_date
 
 if TYPE_CHECKING:
     from csip.settings import Settings
@@ -23,35 +24,28 @@ FORMATS = ("text", "json", "docx", "xlsx", "png")
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = commands.add_parser("report", help="the plan's figures as at a date, rebuilt from the history")
-    report.add_argument("--as-at", type=_date, help="YYYY-MM-DD (default: today)")
+    report.add_argument("--as-at", type=iso_date, help="YYYY-MM-DD (default: today)")
     report.add_argument(
-        "--from", dest="start", type=_date, help="start of the period (default: first due date)"
+        "--from", dest="start", type=iso_date, help="start of the period (default: first due date)"
     )
-    report.add_argument("--compare", type=_date, help="an earlier date: add what moved since then")
+    report.add_argument("--compare", type=iso_date, help="an earlier date: add what moved since then")
     report.add_argument("--format", choices=FORMATS, default="text")
     report.add_argument("--output", type=Path, help="write here instead of standard output")
     report.set_defaults(run=run_report)
 
     audit = commands.add_parser("audit", help="the full change history as CSV, for evidence")
-    audit.add_argument("--since", type=_date, help="YYYY-MM-DD: changes effective on or after it")
+    audit.add_argument("--since", type=iso_date, help="YYYY-MM-DD: changes effective on or after it")
     audit.add_argument("--ref", help="one action only")
     audit.add_argument("--output", type=Path, required=True, help="e.g. audit.csv")
     audit.set_defaults(run=run_audit)
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2017-08-31") from None
-
-
 def _plan_id(store: SqlPlanStore, settings: Settings) -> int:
-    from plan.errors import SetupError
+    from plan.errors import NoPlanYet
 
     plan_id = store.find_plan_id(settings.team_id)
     if plan_id is None:
-        raise SetupError("There is no plan yet: `csip import` one first.")
+        raise NoPlanYet()
     return plan_id
 
 
@@ -59,15 +53,13 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from csip.wiring import open_database
     from plan.clock import london_date, utc_now
     from plan.errors import InputError
+    from plan.rules import check_not_future
     from reports.files import write_bytes
     from reports.render import BINARY, render, report_as_at
 
     today = london_date(utc_now())
     as_at = args.as_at or today
-    if as_at > today:
-        raise InputError(
-            f"{as_at.isoformat()} is in the future: a report can only be as at today or earlier."
-        )
+    check_not_future(as_at, today, "a report's date")
     if args.format in BINARY and args.output is None:
         raise InputError(f"--format {args.format} writes a file: give --output, e.g. report.{args.format}.")
     with open_database(settings)() as store:
@@ -89,13 +81,11 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_audit(args: argparse.Namespace, settings: Settings) -> int:
-    import csv
-    import io
-
     from csip.wiring import open_database
-    from plan.audit import HEADER, audit_rows
+    from plan.audit import audit_rows
     from plan.errors import InputError
     from plan.parsing import parse_ref
+    from reports.audit import audit_csv
     from reports.files import write_bytes
 
     with open_database(settings)() as store:
@@ -104,10 +94,6 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     if ref is not None and ref not in {record.ref for record in history.records}:
         raise InputError(f"There is no action {ref}.")
     rows = audit_rows(history, since=args.since, ref=ref)
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow(HEADER)
-    writer.writerows(row.cells() for row in rows)
-    write_bytes(args.output, text.getvalue().encode("utf-8-sig"))
+    write_bytes(args.output, audit_csv(rows))
     print(f"{args.output}: {len(rows)} changes")
     return 0

@@ -24,3 +24,10 @@ class SetupError(CsipError):
 class SlackError(CsipError):
     """Slack did not answer or would not say what csip asked; nothing was changed, so trying
     again later is safe."""
+
+
+class NoPlanYet(SetupError):
+    """Nothing has been imported for this workspace yet."""
+
+    def __init__(self) -> None:
+        super().__init__("There is no plan yet: `csip import` one first.")

@@ -12,7 +12,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from plan.model import PlanView, Rag
-from plan.sheet import SheetRow
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One checked row of a tracker: what an import is made of (``sheets`` reads them)."""
+
+    row: int
+    ref: str
+    priority: int
+    priority_title: str
+    lead: str | None
+    description: str
+    owner: str
+    delegates: tuple[str, ...]
+    recommendations: tuple[str, ...]
+    due: dt.date
+    rag: Rag | None
+    note: str
 
 
 @dataclass(frozen=True)

@@ -89,3 +89,8 @@ def priority_of_ref(ref: str) -> int | None:
 def uk_date(day: dt.date) -> str:
     """Dates shown the UK way: 31 August 2017."""
     return f"{day.day} {day:%B %Y}"
+
+
+def due_text(day: dt.date | None) -> str:
+    """A due date the UK way, or "no date" for an action that has none."""
+    return uk_date(day) if day else "no date"

@@ -10,6 +10,7 @@ from functools import cache
 
 from plan.errors import InputError
 from plan.model import ActionState, Rag
+from plan.parsing import uk_date
 
 NOTE_LIMIT = 2000
 
@@ -95,3 +96,9 @@ def severity_key(action: ActionState) -> tuple[int, dt.date, int]:
 
 def worst_first(actions: Iterable[ActionState]) -> list[ActionState]:
     return sorted(actions, key=severity_key)
+
+
+def check_not_future(day: dt.date, today: dt.date, what: str) -> None:
+    """Reports and backfilled trackers are of the past: a later date is a slip of the keyboard."""
+    if day > today:
+        raise InputError(f"{uk_date(day)} is in the future: {what} can be today or earlier.")

@@ -14,12 +14,11 @@ from functools import partial
 
 from plan.clock import end_of_day, start_of_day
 from plan.errors import InputError
-from plan.importing import ImportChanges, plan_import
+from plan.importing import ImportChanges, SheetRow, plan_import
 from plan.model import ActionState, Event, EventKind, Person, PlanView, Rag, Source
 from plan.parsing import parse_ref
 from plan.ports import PlanStore, Which
 from plan.rules import Caller, check_note, may_replan, may_update, nearest_refs
-from plan.sheet import SheetRow
 
 
 class Refused(InputError):

@@ -9,7 +9,8 @@ from docx.document import Document as WordDocument
 
 from plan.model import PlanView
 from plan.parsing import uk_date
-from plan.report import Report, movement_lines, paragraph
+from plan.report import Report
+from reports.prose import movement_lines, paragraph
 
 
 def report_docx(report: Report) -> bytes:

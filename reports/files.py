@@ -9,6 +9,8 @@ from pathlib import Path
 
 from plan.errors import InputError, SetupError
 
+UK_DATE_FORMAT = "DD/MM/YYYY"  # Excel's number format for a date written the UK way
+
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """``write`` fills a temporary file beside ``path``, which then replaces ``path`` in one step."""

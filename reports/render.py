@@ -11,15 +11,9 @@ from plan.clock import end_of_day
 from plan.errors import InputError
 from plan.figures import RagFigures, figures_from_tally
 from plan.ports import PlanStore
-from plan.report import (
-    Report,
-    as_json,
-    build_report,
-    month_ends,
-    movement_lines,
-    paragraph,
-    report_from_counts,
-)
+from plan.report import Report, build_report, month_ends, report_from_counts
+from reports.data import as_json
+from reports.prose import report_text
 
 FORMATS = ("text", "json", "docx", "xlsx", "png")
 BINARY = {"docx", "xlsx", "png"}
@@ -69,10 +63,7 @@ def report_as_at(
 def render(built: AsAt, fmt: str) -> bytes:
     report = built.report
     if fmt == "text":
-        lines = [paragraph(report)]
-        if report.movement:
-            lines += ["", *movement_lines(report.movement)]
-        return ("\n".join(lines) + "\n").encode()
+        return report_text(report).encode()
     if fmt == "json":
         return (json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n").encode()
     if fmt == "docx":

@@ -15,10 +15,10 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from plan.model import ActionState
 from plan.parsing import uk_date
-from plan.report import Report, paragraph
+from plan.report import Report
 from plan.rules import sort_by_ref
-
-UK_DATE_FORMAT = "DD/MM/YYYY"
+from reports.files import UK_DATE_FORMAT
+from reports.prose import paragraph
 
 
 def report_xlsx(report: Report) -> bytes:

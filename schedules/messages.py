@@ -24,6 +24,7 @@ from bot.blocks import (
     packed_lines,
     person_name,
     rag_badge,
+    rag_line,
     section,
     section_dict,
 )
@@ -33,7 +34,7 @@ from plan.clock import london_date
 from plan.digest import Digest, ExemptionLine, exemption_line
 from plan.figures import PriorityFigures
 from plan.model import ActionState, PlanView, Rag, Shortlist
-from plan.parsing import uk_date
+from plan.parsing import due_text, uk_date
 from plan.reminders import Item, OwnerNotice, Why
 
 Message = dict[str, Any]
@@ -77,7 +78,7 @@ def owner_reminder(notice: OwnerNotice, day: dt.date) -> Message:
 
 def _item_text(item: Item) -> str:
     action = item.action
-    due = uk_date(action.due_date) if action.due_date else "no date"
+    due = due_text(action.due_date)
     timing = (
         f"due {due}, in {_working_days(item.working_days)}"
         if item.why is Why.DUE_SOON
@@ -116,15 +117,12 @@ def escalation(items: Sequence[Item], view: PlanView, day: dt.date, after: int) 
 def digest(summary: Digest) -> list[Message]:
     """The digest message, then its lists in the thread."""
     figures, rag = summary.figures, summary.figures.rag
-    red, amber, green = rag.shares
     blocks: list[Block] = [
         HeaderBlock(text=f"Improvement plan digest, {uk_date(summary.on)}"),
         section(
             f"*{figures.total}* actions · *{figures.due}* due ({figures.due_share}%) · "
             f"*{figures.overdue}* overdue\n"
-            f"Of the {rag.rated} due and rated: {RAG_ICON[Rag.RED]} Red {rag.red} ({red}%) · "
-            f"{RAG_ICON[Rag.AMBER]} Amber {rag.amber} ({amber}%) · "
-            f"{RAG_ICON[Rag.GREEN]} Green {rag.green} ({green}%)"
+            f"Of the {rag.rated} due and rated: {rag_line(rag)}"
         ),
         section(_moved(summary)),
         section(_priority_table(summary)),

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from plan.calendar import WorkingCalendar
-from plan.errors import SetupError
+from plan.errors import NoPlanYet, SetupError
 from schedules.config import Schedule
 from schedules.planning import DIGEST, EXEMPTION, Planner, latest_slots
 from storage.store import StoreFactory
@@ -29,7 +29,7 @@ def preview(
     with open_store() as store:
         plan_id = store.find_plan_id(schedule.team_id)
         if plan_id is None:
-            raise SetupError("There is no plan yet: `csip import` one first.")
+            raise NoPlanYet()
         deliveries = Planner(schedule, calendar, directory=None).plan(store, plan_id, slot)
     return [
         {"channel": message["channel"], "text": message["text"], "blocks": message["blocks"],

@@ -22,7 +22,8 @@ from bot.work import Background
 from csip.settings import Settings
 from plan.clock import Clock
 from plan.service import import_sheet
-from plan.sheet import Cell, read_sheet
+from sheets.cells import Cell
+from sheets.rows import read_sheet
 from storage.database import connect, migrate
 from storage.store import StoreFactory, store_factory
 from tests.signed import SlackHttp

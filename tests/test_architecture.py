@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from storage.tables import Base
 
 ROOT = Path(__file__).parent.parent
-PACKAGES = ("csip", "schedules", "bot", "reports", "storage", "plan")
+PACKAGES = ("csip", "schedules", "bot", "sheets", "reports", "storage", "plan")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 
 from csip.cli import main
 from plan.model import ActionRecord, ActionState, PlanView, Priority, Rag
-from plan.report import build_report, paragraph
+from plan.report import build_report
+from reports.prose import paragraph
 from storage.store import StoreFactory
 from tests.conftest import ALICE, serving
 from tests.signed import SlackHttp

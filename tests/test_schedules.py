@@ -19,9 +19,9 @@ from sqlalchemy import select
 from bot.slack_client import make_client
 from csip.settings import Settings
 from plan.clock import LONDON
-from plan.sheet import Cell
 from schedules.sending import send
 from schedules.tick import TickReport, run_due
+from sheets.cells import Cell
 from storage.store import StoreFactory
 from storage.tables import DeliveryRow
 from tests.conftest import load_grid, serving

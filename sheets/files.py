@@ -11,10 +11,8 @@ from pathlib import Path
 from openpyxl import Workbook, load_workbook
 
 from plan.errors import InputError
-from plan.sheet import Cell
-from reports.files import write_atomically
-
-UK_DATE_FORMAT = "DD/MM/YYYY"
+from reports.files import UK_DATE_FORMAT, write_atomically
+from sheets.cells import Cell
 
 
 def read_grid(path: Path) -> list[list[Cell]]:
