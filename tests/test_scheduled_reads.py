@@ -30,7 +30,7 @@ from plan.reminders import (
     why,
 )
 from plan.rules import is_overdue, worst_first
-from storage.store import StoreFactory
+from storage.store import SqlStoreFactory as StoreFactory
 from storage.tables import ActionRow, StateRow
 
 CALENDAR = WorkingCalendar()
@@ -47,7 +47,7 @@ def varied_plan(open_store: StoreFactory) -> int:
     snoozed, due all around the weeks checked."""
     pick = random.Random(7)
     with open_store() as store:
-        plan_id = store.plan_id("TVARIED")
+        plan_id = store.find_or_create_plan("TVARIED")
         people = store.ensure_people(plan_id, OWNERS)
         store.save_priorities(
             plan_id, [PrioritySpec(n, f"Priority {n}", OWNERS[n]) for n in (1, 2, 3)], people
