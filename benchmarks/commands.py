@@ -78,7 +78,7 @@ from csip.settings import Settings
 from plan.model import Rag
 from plan.ports import Which
 from storage.database import connect, migrate
-from storage.store import SqlPlanStore, StoreFactory, store_factory
+from storage.store import SqlPlanStore, SqlStoreFactory, store_factory
 from tests.slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -294,7 +294,7 @@ def fresh_database(given: str | None) -> Iterator[str]:
         yield url
 
 
-def with_progress(open_store: StoreFactory, size: int) -> StoreFactory:
+def with_progress(open_store: SqlStoreFactory, size: int) -> SqlStoreFactory:
     """``open_store`` that says how far seeding has got: seed_plan opens one store for the owners
     and priorities, then one for each CHUNK of actions."""
     chunks = math.ceil(size / CHUNK)
@@ -329,7 +329,7 @@ def vacuum_analyze(engine: Engine) -> float | None:
     return time.perf_counter() - started
 
 
-def owned_by(open_store: StoreFactory, seeded: Seeded) -> int:
+def owned_by(open_store: SqlStoreFactory, seeded: Seeded) -> int:
     with open_store() as store:
         person = store.person_by_slack_id(seeded.plan_id, seeded.owner_slack_id)
         assert person is not None

@@ -177,7 +177,7 @@ def run(url: str, case: str) -> dict[str, Any]:
     as_at = dt.date.fromisoformat(day)
 
     def read(store: Any) -> dict[str, Any]:
-        plan_id = store.plan_id(TEAM)
+        plan_id = store.find_plan_id(TEAM)
         if work == "load":
             return {"output": f"{len(store.load(plan_id, end_of_day(as_at)).actions):,} actions"}
         content = render(report_as_at(store, plan_id, as_at, fmt=work), work)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from plan.importing import ActionSpec, PrioritySpec
 from plan.model import Event, EventKind, Rag, Source
-from storage.store import StoreFactory
+from plan.ports import StoreFactory
 
 RAGS = [Rag.GREEN, Rag.AMBER, Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE]
 OWNERS = 400
@@ -58,7 +58,7 @@ def seed_plan(
     """``size`` actions in 10 priorities, refs "P.N", due over 400 days from ``start``."""
     count, every = 0, max(1, round(1 / churn))
     with open_store() as store:
-        plan_id = store.plan_id(team)
+        plan_id = store.find_or_create_plan(team)
         people = store.ensure_people(plan_id, [owner(n) for n in range(OWNERS)])
         store.save_priorities(
             plan_id, [PrioritySpec(p, f"Priority {p}", owner(p)) for p in range(1, 11)], people

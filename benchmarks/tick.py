@@ -77,7 +77,7 @@ def run(url: str, case: str) -> dict[str, Any]:
     assert all(slot.day == NOW.date() for slot in slots), "not every kind is due at NOW"
 
     def work(store: Any) -> dict[str, Any]:
-        plan_id = store.plan_id(TEAM)
+        plan_id = store.find_plan_id(TEAM)
         deliveries = [d for slot in slots for d in planner.plan(store, plan_id, slot)]
         return {"messages": sum(len(d.messages) for d in deliveries), "deliveries": len(deliveries)}
 

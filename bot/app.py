@@ -17,7 +17,7 @@ from bot.slack_client import make_client
 from bot.work import Background
 from plan.clock import Clock, utc_now
 from plan.errors import SetupError
-from storage.store import StoreFactory
+from plan.ports import StoreFactory
 
 
 def build_app(

@@ -32,12 +32,11 @@ from plan.errors import CsipError, InputError, SlackError
 from plan.figures import figures_from_tally
 from plan.model import ActionState, Person, PlanView, Rag
 from plan.parsing import uk_date
-from plan.ports import PlanStore, Which
+from plan.ports import PlanStore, StoreFactory, Which
 from plan.rules import NoteProblem, check_not_future, check_note
 from plan.service import Change, find_action, reassign, reschedule, update_rag
 from reports.prose import paragraph
 from reports.render import AsAt, render, report_as_at
-from storage.store import StoreFactory
 
 log = logging.getLogger(__name__)
 

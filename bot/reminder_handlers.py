@@ -24,9 +24,8 @@ from bot.work import Background
 from plan.clock import Clock, london_date
 from plan.model import Rag
 from plan.parsing import uk_date
-from plan.ports import PlanStore
+from plan.ports import PlanStore, StoreFactory
 from plan.service import Change, confirm_rag, find_action, snooze, update_rag
-from storage.store import StoreFactory
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.config import Access
 from bot.directory import SlackDirectory, identify
+from plan.errors import NoPlanYet
 from plan.ports import PlanStore
 from plan.rules import Caller
 
@@ -16,8 +17,13 @@ def team_of(body: dict[str, Any]) -> str:
 
 
 def plan_for(store: PlanStore, team_id: str, access: Access) -> int:
-    """The workspace's own plan if it has one, else the default plan."""
-    return store.find_plan_id(team_id) or store.plan_id(access.default_team)
+    """The workspace's own plan if it has one, else the default plan (one workspace, one plan).
+    A request never creates a plan: with neither, it is told there is none yet."""
+    for team in (team_id, access.default_team):
+        plan_id = store.find_plan_id(team)
+        if plan_id is not None:
+            return plan_id
+    raise NoPlanYet("an administrator needs to import one with `csip import`.")
 
 
 def caller_for(

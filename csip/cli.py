@@ -123,12 +123,13 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from csip.wiring import open_database
+    from plan.service import existing_plan
     from sheets.export import export_grid
     from sheets.files import write_grid
 
     open_store = open_database(settings)
     with open_store() as store:
-        view = store.load(store.plan_id(settings.team_id))
+        view = store.load(existing_plan(store, settings.team_id))
     write_grid(args.path, export_grid(view))
     print(f"{args.path}: {len(view.actions)} actions written")
     return 0

@@ -15,7 +15,6 @@ from csip.arguments import iso_date
 
 if TYPE_CHECKING:
     from csip.settings import Settings
-    from storage.store import SqlPlanStore
 
 # reports.render.FORMATS, repeated so that building the parser imports no report code;
 # tests/test_startup.py checks that the two agree.
@@ -40,20 +39,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     audit.set_defaults(run=run_audit)
 
 
-def _plan_id(store: SqlPlanStore, settings: Settings) -> int:
-    from plan.errors import NoPlanYet
-
-    plan_id = store.find_plan_id(settings.team_id)
-    if plan_id is None:
-        raise NoPlanYet()
-    return plan_id
-
-
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from csip.wiring import open_database
     from plan.clock import london_date, utc_now
     from plan.errors import InputError
     from plan.rules import check_not_future
+    from plan.service import existing_plan
     from reports.files import write_bytes
     from reports.render import BINARY, render, report_as_at
 
@@ -65,7 +56,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     with open_database(settings)() as store:
         built = report_as_at(
             store,
-            _plan_id(store, settings),
+            existing_plan(store, settings.team_id),
             as_at,
             start=args.start,
             compare=args.compare,
@@ -85,11 +76,12 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     from plan.audit import audit_rows
     from plan.errors import InputError
     from plan.parsing import parse_ref
+    from plan.service import existing_plan
     from reports.audit import audit_csv
     from reports.files import write_bytes
 
     with open_database(settings)() as store:
-        history = store.history(_plan_id(store, settings))
+        history = store.history(existing_plan(store, settings.team_id))
     ref = parse_ref(args.ref) if args.ref else None
     if ref is not None and ref not in {record.ref for record in history.records}:
         raise InputError(f"There is no action {ref}.")

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storage.database import connect, migrate
-from storage.store import StoreFactory, store_factory
+from storage.store import SqlStoreFactory, store_factory
 
 if TYPE_CHECKING:
     from csip.settings import Settings
 
 
-def open_database(settings: Settings) -> StoreFactory:
+def open_database(settings: Settings) -> SqlStoreFactory:
     """Connect and bring the schema up to date: every command starts here.
 
     On a database already at the newest revision this is one read of `alembic_version`;

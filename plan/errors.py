@@ -29,5 +29,5 @@ class SlackError(CsipError):
 class NoPlanYet(SetupError):
     """Nothing has been imported for this workspace yet."""
 
-    def __init__(self) -> None:
-        super().__init__("There is no plan yet: `csip import` one first.")
+    def __init__(self, what_to_do: str = "`csip import` one first.") -> None:
+        super().__init__(f"There is no plan yet: {what_to_do}")

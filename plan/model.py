@@ -60,6 +60,13 @@ class Person:
         return self.email or self.slack_user_id or self.name
 
 
+def name_from_key(key: str) -> str:
+    """A readable name for someone known by e-mail, until Slack tells us the real one:
+    jo.bloggs@x -> Jo Bloggs."""
+    local = key.split("@", 1)[0]
+    return " ".join(part.capitalize() for part in local.replace("_", ".").split(".") if part) or key
+
+
 @dataclass(frozen=True)
 class Priority:
     number: int

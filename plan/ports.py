@@ -1,18 +1,24 @@
-"""What the plan's services need from storage, stated without saying how it is stored.
+"""What the plan's services, the Slack app and the scheduler need from storage, stated without
+saying how it is stored: plans, actions, people, snoozes and deliveries.
 
-``storage.store.SqlPlanStore`` is the real one. A store is a unit of work: changes made through
-it land together on ``commit`` or not at all. Reads are sized to their question: one action,
-one person's actions or a count never read the whole plan, and no read folds the history
-(the store keeps each action's states beside its events, in the same transaction).
+``storage.store.SqlPlanStore`` is the real one; ``tests/memory_store.py`` keeps everything in
+memory for fast tests, and the contract tests hold the two to the same answers. A store is a
+unit of work: plan changes made through it land together on ``commit`` or not at all (a store
+closed without a commit leaves nothing behind); deliveries commit on each call. Reads are sized
+to their question: one action, one person's actions or a count never read the whole plan, and
+no read folds the history (the SQL store keeps each action's states beside its events, in the
+same transaction). No read creates anything: only an import creates a plan.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from plan.deliveries import Deliveries
 from plan.figures import PlanCounts, Tally
 from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
@@ -35,13 +41,18 @@ class Which:
 
 
 class PlanStore(Protocol):
-    def plan_id(self, team_id: str) -> int:
-        """The plan of a Slack workspace, created empty the first time it is asked for."""
-        ...
+    # --- plans --------------------------------------------------------------------------
 
     def find_plan_id(self, team_id: str) -> int | None:
-        """The plan of a Slack workspace, if it has one."""
+        """The plan of a Slack workspace, if it has one; never creates one."""
         ...
+
+    def find_or_create_plan(self, team_id: str) -> int:
+        """The plan of a Slack workspace, created empty (and committed) if it has none: for the
+        import, the one use case that may start a plan."""
+        ...
+
+    # --- actions, as they stand or stood ------------------------------------------------
 
     def load(self, plan_id: int, as_at: dt.datetime | None = None) -> PlanView:
         """The whole plan as it stood at ``as_at`` (UTC; None: as it stands), one row per action."""
@@ -65,16 +76,6 @@ class PlanStore(Protocol):
 
     def earliest_confirmation(self, plan_id: int) -> dt.date | None:
         """The London day of the oldest last-confirmed RAG, or any earlier day (no later one)."""
-        ...
-
-    def owners_not_in_slack(self, plan_id: int) -> list[Person]:
-        """Owners of open actions with no Slack user id yet."""
-        ...
-
-    def people(self, plan_id: int, ids: Iterable[int]) -> dict[int, Person]: ...
-
-    def snoozed(self, plan_id: int, day: dt.date) -> set[int]:
-        """Actions whose reminders are snoozed on ``day``."""
         ...
 
     def tally(
@@ -103,9 +104,7 @@ class PlanStore(Protocol):
         """Every record and event up to ``until``: the audit trail, and the truth states answer to."""
         ...
 
-    def ensure_people(self, plan_id: int, keys: Iterable[str]) -> dict[str, int]:
-        """Person ids for e-mails or Slack user ids, adding the people not yet known."""
-        ...
+    # --- writing the plan ---------------------------------------------------------------
 
     def save_priorities(
         self, plan_id: int, specs: Sequence[PrioritySpec], person_ids: dict[str, int]
@@ -121,18 +120,54 @@ class PlanStore(Protocol):
         """Append to the history and bring the actions' states up to date, in one transaction."""
         ...
 
+    # --- people -------------------------------------------------------------------------
+
+    def people(self, plan_id: int, ids: Iterable[int]) -> dict[int, Person]: ...
+
     def person_by_slack_id(self, plan_id: int, user_id: str) -> Person | None: ...
 
-    def person_by_email(self, plan_id: int, email: str) -> Person | None: ...
+    def person_by_email(self, plan_id: int, email: str) -> Person | None:
+        """Looked up in lower case, as the plan keeps e-mails."""
+        ...
+
+    def owners_not_in_slack(self, plan_id: int) -> list[Person]:
+        """Owners of open actions with no Slack user id yet."""
+        ...
+
+    def ensure_people(self, plan_id: int, keys: Iterable[str]) -> dict[str, int]:
+        """Person ids for e-mails or Slack user ids, adding the people not yet known (named
+        from their e-mail, ``plan.model.name_from_key``, until Slack says otherwise)."""
+        ...
 
     def save_person(self, plan_id: int, name: str, email: str | None, slack_user_id: str | None) -> Person:
-        """Add a person, or fill in the Slack id and name of the one with that e-mail."""
+        """Add a person, or fill in the Slack id and name of the one with that e-mail (else that
+        Slack id)."""
         ...
+
+    # --- snoozes ------------------------------------------------------------------------
 
     def add_snooze(
         self, plan_id: int, action_id: int, person_id: int | None, until: dt.date, now: dt.datetime
     ) -> None:
-        """No reminders about the action until ``until``."""
+        """No reminders about the action until ``until`` (the reminders resume that day)."""
         ...
 
-    def commit(self) -> None: ...
+    def snoozed(self, plan_id: int, day: dt.date) -> set[int]:
+        """Actions whose reminders are snoozed on ``day``."""
+        ...
+
+    # --- deliveries and the unit of work ------------------------------------------------
+
+    @property
+    def deliveries(self) -> Deliveries:
+        """The scheduled sends (``plan.deliveries``); each writing call there commits at once."""
+        ...
+
+    def commit(self) -> None:
+        """Make the changes made through this store land, together."""
+        ...
+
+
+StoreFactory = Callable[[], AbstractContextManager[PlanStore]]
+"""``with open_store() as store:``: a store for one unit of work; whatever it did not commit is
+rolled back on the way out."""

@@ -2,7 +2,7 @@
 
 Each takes a :class:`~plan.ports.PlanStore` and an explicit ``now`` so that Slack handlers, the
 command line and tests drive the same code. A refused or invalid request raises
-:class:`~plan.errors.InputError` before anything is written.
+:class:`~plan.errors.InputError` before anything is written. Only the import creates a plan.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from plan.clock import end_of_day, start_of_day
-from plan.errors import InputError
+from plan.errors import InputError, NoPlanYet
 from plan.importing import ImportChanges, SheetRow, plan_import
 from plan.model import ActionState, Event, EventKind, Person, PlanView, Rag, Source
 from plan.parsing import parse_ref
@@ -30,6 +30,14 @@ class UnknownRef(InputError):
         hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
         super().__init__(f"There is no action {ref}.{hint}")
         self.suggestions = list(suggestions)
+
+
+def existing_plan(store: PlanStore, team_id: str) -> int:
+    """The workspace's plan, for a read: a read never creates one, so none is a setup problem."""
+    plan_id = store.find_plan_id(team_id)
+    if plan_id is None:
+        raise NoPlanYet()
+    return plan_id
 
 
 def find_action(store: PlanStore, plan_id: int, ref_text: str) -> tuple[PlanView, ActionState]:
@@ -57,7 +65,7 @@ def import_sheet(
         existing = store.find_plan_id(team_id)
         current = store.load(existing, as_at) if existing else PlanView(0, {}, {})
         return plan_import(rows, current)
-    plan_id = store.plan_id(team_id)
+    plan_id = store.find_or_create_plan(team_id)
     changes = plan_import(rows, store.load(plan_id, as_at))
     person_ids = store.ensure_people(plan_id, changes.people)
     store.save_priorities(plan_id, changes.priorities, person_ids)

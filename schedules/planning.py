@@ -13,9 +13,10 @@ from typing import Any
 
 from bot.directory import SlackDirectory, resolve_slack_id
 from plan.calendar import WorkingCalendar
+from plan.deliveries import PENDING, UNREACHABLE, DeliveryKey, NewDelivery
 from plan.digest import DUE_SOON_DAYS, build_digest
 from plan.model import Person, PlanView, Rag
-from plan.ports import Which
+from plan.ports import PlanStore, Which
 from plan.reminders import (
     Item,
     attention_on,
@@ -26,15 +27,12 @@ from plan.reminders import (
 )
 from schedules import messages
 from schedules.config import Schedule
-from storage.deliveries import PENDING, UNREACHABLE, DeliveryKey, NewDelivery
-from storage.store import SqlPlanStore
 
 OWNER_REMINDER = "owner_reminder"
 LEAD_ESCALATION = "lead_escalation"
 MANAGEMENT_ESCALATION = "management_escalation"
 DIGEST = "digest"
 EXEMPTION = "exemption"
-PLANNED = "planned"  # the status of a slot's marker
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ class Planner:
         self.directory = directory
         self.rules = schedule.rules
 
-    def plan(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
+    def plan(self, store: PlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         build = {
             OWNER_REMINDER: self._owner_reminders,
             LEAD_ESCALATION: self._lead_escalations,
@@ -88,7 +86,7 @@ class Planner:
         }[slot.kind]
         return build(store, plan_id, slot)
 
-    def _owner_reminders(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
+    def _owner_reminders(self, store: PlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         attention = attention_on(slot.day, self.calendar, self.rules, store.earliest_confirmation(plan_id))
         lists = store.needing_attention(plan_id, attention, messages.MAX_ITEMS, messages.MORE_REFS)
         owners = store.people(plan_id, [shortlist.owner_id for shortlist in lists])
@@ -104,7 +102,7 @@ class Planner:
         ]
 
     def _escalated(
-        self, store: SqlPlanStore, plan_id: int, slot: Slot, after: int
+        self, store: PlanStore, plan_id: int, slot: Slot, after: int
     ) -> tuple[PlanView, list[Item]]:
         """The actions reaching ``after`` working days overdue today: only those due on the few
         dates that makes them are read."""
@@ -112,7 +110,7 @@ class Planner:
         view = store.select(plan_id, Which(open_only=True, due_on=dates))
         return view, escalations(view, slot.day, self.calendar, after)
 
-    def _lead_escalations(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
+    def _lead_escalations(self, store: PlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         after = self.rules.escalate_to_lead_after
         view, items = self._escalated(store, plan_id, slot, after)
         return [
@@ -122,7 +120,7 @@ class Planner:
             for lead, group in sorted(by_lead(view, items).items())
         ]
 
-    def _management_escalation(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
+    def _management_escalation(self, store: PlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         after = self.rules.escalate_to_management_after
         channel = self.channels.management
         view, items = self._escalated(store, plan_id, slot, after)
@@ -131,7 +129,7 @@ class Planner:
         message = messages.escalation(items, view, slot.day, after)
         return [_to_channel(slot, channel, [message])]
 
-    def _digest(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
+    def _digest(self, store: PlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         day = slot.day
         # "What moved" reads only the actions that went Red or stopped being Red in the week.
         moved, was_red = store.rag_moves(plan_id, Rag.RED, slot.at - dt.timedelta(days=7))
@@ -152,14 +150,14 @@ class Planner:
         chart = messages.chart_upload(priority_chart(summary.priorities, day), day)
         return [_to_channel(slot, channel, [head, chart, *lists]) for channel in self.channels.digest]
 
-    def _exemption(self, store: SqlPlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
+    def _exemption(self, store: PlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         channel = self.channels.governance
         if not channel:
             return []
         reds = store.shortlist(plan_id, Which(rag=Rag.RED), messages.REDS_SHOWN)
         return [_to_channel(slot, channel, messages.exemption_report(reds, slot.day))]
 
-    def unreachable_owners(self, store: SqlPlanStore, plan_id: int) -> list[Person]:
+    def unreachable_owners(self, store: PlanStore, plan_id: int) -> list[Person]:
         """Owners of open actions csip cannot match to a Slack user."""
         return [
             person
@@ -167,13 +165,13 @@ class Planner:
             if self._slack_id(store, plan_id, person) is None
         ]
 
-    def _slack_id(self, store: SqlPlanStore, plan_id: int, person: Person) -> str | None:
+    def _slack_id(self, store: PlanStore, plan_id: int, person: Person) -> str | None:
         if person.slack_user_id or self.directory is None:
             return person.slack_user_id
         return resolve_slack_id(store, self.directory, plan_id, person).slack_user_id
 
     def _to_person(
-        self, store: SqlPlanStore, plan_id: int, person: Person, slot: Slot, message: dict[str, Any]
+        self, store: PlanStore, plan_id: int, person: Person, slot: Slot, message: dict[str, Any]
     ) -> NewDelivery:
         """A direct message (posted to the user id); one to nobody in Slack is recorded unreachable."""
         user_id = self._slack_id(store, plan_id, person)

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from plan.calendar import WorkingCalendar
-from plan.errors import NoPlanYet, SetupError
+from plan.errors import SetupError
+from plan.ports import StoreFactory
+from plan.service import existing_plan
 from schedules.config import Schedule
 from schedules.planning import DIGEST, EXEMPTION, Planner, latest_slots
-from storage.store import StoreFactory
 
 
 def preview(
@@ -27,9 +28,7 @@ def preview(
     calendar = WorkingCalendar(schedule.send_time)
     slot = next(slot for slot in latest_slots(now, calendar, schedule) if slot.kind == kind)
     with open_store() as store:
-        plan_id = store.find_plan_id(schedule.team_id)
-        if plan_id is None:
-            raise NoPlanYet()
+        plan_id = existing_plan(store, schedule.team_id)
         deliveries = Planner(schedule, calendar, directory=None).plan(store, plan_id, slot)
     return [
         {"channel": message["channel"], "text": message["text"], "blocks": message["blocks"],

@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from storage.deliveries import Delivery, SqlDeliveries
+from plan.deliveries import Deliveries, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
-def send(client: WebClient, deliveries: SqlDeliveries, delivery: Delivery, now: dt.datetime) -> Outcome:
+def send(client: WebClient, deliveries: Deliveries, delivery: Delivery, now: dt.datetime) -> Outcome:
     channel, ts = delivery.channel, delivery.slack_ts
     for index in range(delivery.parts_sent, len(delivery.messages)):
         payload = dict(delivery.messages[index])

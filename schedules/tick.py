@@ -16,11 +16,11 @@ from slack_sdk import WebClient
 
 from bot.directory import SlackDirectory
 from plan.calendar import WorkingCalendar
+from plan.deliveries import PLANNED, SKIPPED, NewDelivery
+from plan.ports import StoreFactory
 from schedules.config import Schedule
-from schedules.planning import PLANNED, Planner, latest_slots
+from schedules.planning import Planner, latest_slots
 from schedules.sending import Outcome, send
-from storage.deliveries import SKIPPED, NewDelivery
-from storage.store import StoreFactory
 
 log = logging.getLogger(__name__)
 CLAIM_LEASE = dt.timedelta(minutes=10)  # a claim older than this, never finished, is taken again
@@ -31,8 +31,11 @@ class TickReport:
     planned: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
+    no_plan: bool = False  # nothing imported yet: nothing to plan or send
 
     def __str__(self) -> str:
+        if self.no_plan:
+            return "no plan yet: nothing planned or sent"
         sent = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items())) or "nothing sent"
         planned, skipped = ", ".join(self.planned) or "none", ", ".join(self.skipped) or "none"
         return f"planned: {planned}; skipped: {skipped}; {sent}"
@@ -44,7 +47,10 @@ def run_due(open_store: StoreFactory, client: WebClient, schedule: Schedule, now
     grace = schedule.catch_up
     report = TickReport()
     with open_store() as store:
-        plan_id = store.plan_id(schedule.team_id)
+        plan_id = store.find_plan_id(schedule.team_id)
+        if plan_id is None:
+            log.warning("no plan for workspace %r yet: nothing to plan or send", schedule.team_id)
+            return TickReport(no_plan=True)
         slots = latest_slots(now, calendar, schedule)
         done = store.deliveries.existing(plan_id, {slot.day for slot in slots})
         todo = [slot for slot in slots if slot.marker not in done]

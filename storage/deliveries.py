@@ -1,4 +1,4 @@
-"""Delivery records and snoozes: the SQL behind sending each scheduled message exactly once.
+"""Delivery records in SQL: ``plan.deliveries.Deliveries``, sending each scheduled message once.
 
 A claim is one UPDATE over rows picked with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite,
 with its single writer, ignores the clause), stamped with a claim token: two replicas ticking
@@ -11,48 +11,19 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from plan.deliveries import DELIVERED, FAILED, PENDING, SENDING, Delivery, DeliveryKey, Message, NewDelivery
 from storage.tables import DeliveryRow
-
-PENDING, SENDING, DELIVERED = "pending", "sending", "delivered"
-SKIPPED, UNREACHABLE, FAILED = "skipped", "unreachable", "failed"
-
-Message = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DeliveryKey:
-    kind: str
-    recipient: str
-    subject: str
-    slot_date: dt.date
-
-
-@dataclass(frozen=True)
-class NewDelivery:
-    key: DeliveryKey
-    messages: Sequence[Message]
-    status: str = PENDING
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    key: DeliveryKey
-    messages: list[Message]
-    parts_sent: int
-    channel: str | None
-    slack_ts: str | None
-    attempts: int
 
 
 class SqlDeliveries:
+    """Shares the store's session: each writing call commits it."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 

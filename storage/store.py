@@ -24,7 +24,17 @@ from plan.clock import utc_now
 from plan.figures import Due, PlanCounts, Tally, due_on
 from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
-from plan.model import ActionRecord, ActionState, Event, Person, PlanView, Priority, Rag, Shortlist
+from plan.model import (
+    ActionRecord,
+    ActionState,
+    Event,
+    Person,
+    PlanView,
+    Priority,
+    Rag,
+    Shortlist,
+    name_from_key,
+)
 from plan.ports import Which
 from plan.reminders import Attention, OwnerShortlist, Why
 from plan.rules import SEVERITY
@@ -55,12 +65,6 @@ from storage.tables import (
 )
 
 
-def name_from_email(key: str) -> str:
-    """A readable name until Slack tells us the real one: jo.bloggs@x -> Jo Bloggs."""
-    local = key.split("@", 1)[0]
-    return " ".join(part.capitalize() for part in local.replace("_", ".").split(".") if part) or key
-
-
 class SqlPlanStore:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -71,7 +75,7 @@ class SqlPlanStore:
     def find_plan_id(self, team_id: str) -> int | None:
         return self.session.scalar(select(PlanRow.id).where(PlanRow.team_id == team_id))
 
-    def plan_id(self, team_id: str) -> int:
+    def find_or_create_plan(self, team_id: str) -> int:
         found = self.find_plan_id(team_id)
         if found is not None:
             return found
@@ -395,7 +399,7 @@ class SqlPlanStore:
         new_rows = [
             PersonRow(
                 plan_id=plan_id,
-                name=name_from_email(key),
+                name=name_from_key(key),
                 email=key if "@" in key else None,
                 slack_user_id=None if "@" in key else key,
             )
@@ -654,10 +658,11 @@ def _named(actions: Iterable[ActionState], priorities: Iterable[Priority]) -> se
     return named
 
 
-StoreFactory = Callable[[], AbstractContextManager[SqlPlanStore]]
+SqlStoreFactory = Callable[[], AbstractContextManager[SqlPlanStore]]
+"""A ``plan.ports.StoreFactory`` whose stores are known to be SQL (the wiring's and the tests')."""
 
 
-def store_factory(engine: Engine) -> StoreFactory:
+def store_factory(engine: Engine) -> SqlStoreFactory:
     """``with open_store() as store:``; anything not committed is rolled back on the way out."""
     sessions = sessionmaker(engine, expire_on_commit=False)
 

@@ -25,7 +25,8 @@ from plan.service import import_sheet
 from sheets.cells import Cell
 from sheets.rows import read_sheet
 from storage.database import connect, migrate
-from storage.store import StoreFactory, store_factory
+from storage.store import SqlStoreFactory as StoreFactory
+from storage.store import store_factory
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn
 from tests.states_check import assert_states_follow_history

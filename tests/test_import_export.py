@@ -14,6 +14,7 @@ from csip.cli import main
 from plan.clock import end_of_day
 from plan.figures import plan_figures
 from plan.model import Rag
+from plan.service import existing_plan
 from storage.store import store_factory
 from storage.tables import ActionRow, EventRow
 
@@ -59,7 +60,7 @@ def counts(engine: Engine) -> tuple[int, int]:
 
 def load(engine: Engine, as_at: dt.date | None = None) -> Any:
     with store_factory(engine)() as store:
-        return store.load(store.plan_id("default"), as_at=end_of_day(as_at) if as_at else None)
+        return store.load(existing_plan(store, "default"), as_at=end_of_day(as_at) if as_at else None)
 
 
 def test_xlsx_with_title_rows_excel_dates_and_rag_spellings(
@@ -189,6 +190,10 @@ def test_unreadable_inputs_get_a_clear_message(
     assert "does not exist" in capsys.readouterr().err
     assert csip("import", latin, "--as-of", "2999-01-01") == 2
     assert "is in the future" in capsys.readouterr().err
+    plan = tmp_path / "plan.csv"  # export reads a plan: with none, it says so before anything else
+    plan.write_text("Ref,Priority,Action,Owner,Due date\r\n1.1,1,Act,jo@council.example,31/08/2017\r\n")
+    assert csip("import", plan) == 0
+    capsys.readouterr()
     assert csip("export", tmp_path / "no-such-folder" / "out.xlsx") == 2
     assert "not a folder" in capsys.readouterr().err
     assert not list(tmp_path.rglob("*.xlsx"))

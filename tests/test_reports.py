@@ -19,7 +19,7 @@ from csip.cli import main
 from plan.model import ActionRecord, ActionState, PlanView, Priority, Rag
 from plan.report import build_report
 from reports.prose import paragraph
-from storage.store import StoreFactory
+from storage.store import SqlStoreFactory as StoreFactory
 from tests.conftest import ALICE, serving
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn

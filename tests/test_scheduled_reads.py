@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +20,7 @@ from plan.calendar import WorkingCalendar
 from plan.clock import london_date
 from plan.importing import ActionSpec, PrioritySpec
 from plan.model import Event, EventKind, Rag, Source
-from plan.ports import Which
+from plan.ports import StoreFactory, Which
 from plan.reminders import (
     OwnerShortlist,
     ReminderRules,
@@ -30,8 +32,9 @@ from plan.reminders import (
     why,
 )
 from plan.rules import is_overdue, worst_first
-from storage.store import StoreFactory
+from storage.store import SqlStoreFactory
 from storage.tables import ActionRow, StateRow
+from tests.stores import STORES, fresh_store
 
 CALENDAR = WorkingCalendar()
 RULES = ReminderRules()
@@ -47,7 +50,7 @@ def varied_plan(open_store: StoreFactory) -> int:
     snoozed, due all around the weeks checked."""
     pick = random.Random(7)
     with open_store() as store:
-        plan_id = store.plan_id("TVARIED")
+        plan_id = store.find_or_create_plan("TVARIED")
         people = store.ensure_people(plan_id, OWNERS)
         store.save_priorities(
             plan_id, [PrioritySpec(n, f"Priority {n}", OWNERS[n]) for n in (1, 2, 3)], people
@@ -82,8 +85,15 @@ def _event(action_id: int, kind: EventKind, at: dt.datetime, **fields: object) -
     return Event(action_id, kind, at, at, Source.IMPORT, **fields)  # type: ignore[arg-type]
 
 
+@pytest.fixture(params=STORES)
+def plan(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[StoreFactory, int]]:
+    """The varied plan in each kind of store: the memory store's reads answer to the same rules."""
+    with fresh_store(request.param, tmp_path) as open_store:
+        yield open_store, varied_plan(open_store)
+
+
 @pytest.fixture
-def plan(open_store: StoreFactory) -> tuple[StoreFactory, int]:
+def sql_plan(open_store: SqlStoreFactory) -> tuple[SqlStoreFactory, int]:
     return open_store, varied_plan(open_store)
 
 
@@ -113,9 +123,9 @@ def test_each_owners_shortlist_is_what_the_rules_pick(plan: tuple[StoreFactory, 
 
 
 def test_a_confirmation_late_on_a_summer_evening_counts_on_the_london_day(
-    plan: tuple[StoreFactory, int],
+    sql_plan: tuple[SqlStoreFactory, int],
 ) -> None:
-    open_store, plan_id = plan
+    open_store, plan_id = sql_plan
     with open_store() as store:
         kept = store.session.scalar(
             select(StateRow.rag_confirmed_on)

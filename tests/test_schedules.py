@@ -19,10 +19,11 @@ from sqlalchemy import select
 from bot.slack_client import make_client
 from csip.settings import Settings
 from plan.clock import LONDON
+from plan.service import existing_plan
 from schedules.sending import send
 from schedules.tick import TickReport, run_due
 from sheets.cells import Cell
-from storage.store import StoreFactory
+from storage.store import SqlStoreFactory as StoreFactory
 from storage.tables import DeliveryRow
 from tests.conftest import load_grid, serving
 from tests.signed import SlackHttp
@@ -350,7 +351,7 @@ def press(http: SlackHttp, user: str, choice: str, ref: str, channel: str = "DAL
 
 def rag_of(open_store: StoreFactory, ref: str) -> str | None:
     with open_store() as store:
-        action = store.load(store.plan_id("default")).actions[ref]
+        action = store.load(existing_plan(store, "default")).actions[ref]
     return action.rag.value if action.rag else None
 
 

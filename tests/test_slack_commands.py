@@ -6,7 +6,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from storage.store import StoreFactory
+from plan.service import existing_plan
+from storage.store import SqlStoreFactory as StoreFactory
 from tests.conftest import ALICE, BOB, CAROL, DAVE, ERIN
 from tests.signed import SlackHttp
 
@@ -17,7 +18,7 @@ def text_of(reply: dict[str, Any]) -> str:
 
 def history(open_store: StoreFactory, ref: str) -> list[tuple[str, str | None, str | None]]:
     with open_store() as store:
-        view = store.load(store.plan_id("default"))
+        view = store.load(existing_plan(store, "default"))
     action = view.actions[ref]
     return [(action.rag.value if action.rag else "", action.rag_note, str(action.due_date))]
 
@@ -104,7 +105,7 @@ def test_lead_reschedules_and_history_keeps_the_original(http: SlackHttp, small_
     reply = http.reply_to(CAROL, "due 5.3 31/10/2017 Provider start date moved")
     assert "31 October 2017" in text_of(reply) and "Originally due 31 August 2017" in text_of(reply)
     with small_plan() as store:
-        action = store.load(store.plan_id("default")).actions["5.3"]
+        action = store.load(existing_plan(store, "default")).actions["5.3"]
     assert (action.original_due_date.isoformat(), action.due_date.isoformat()) == (  # type: ignore[union-attr]
         "2017-08-31",
         "2017-10-31",
@@ -127,7 +128,7 @@ def test_admin_reassigns_to_a_mentioned_user(http: SlackHttp, small_plan: StoreF
     reply = http.reply_to(ERIN, "assign 5.3 <@UDAVE|dave>")
     assert "now belongs to <@UDAVE>" in text_of(reply)
     with small_plan() as store:
-        view = store.load(store.plan_id("default"))
+        view = store.load(existing_plan(store, "default"))
     owner = view.person(view.actions["5.3"].owner_id)
     assert owner is not None and owner.email == "dave@elsewhere.example"
     # the new owner may now update it; the old one may not
@@ -138,7 +139,7 @@ def test_admin_reassigns_to_a_mentioned_user(http: SlackHttp, small_plan: StoreF
 def test_a_refused_reassign_adds_nobody(http: SlackHttp, small_plan: StoreFactory) -> None:
     assert "Only the lead" in text_of(http.reply_to(ALICE, "assign 5.3 <@UDAVE>"))
     with small_plan() as store:
-        assert store.person_by_slack_id(store.plan_id("default"), DAVE) is None
+        assert store.person_by_slack_id(existing_plan(store, "default"), DAVE) is None
     assert http.slack.calls_to("users.info") == [
         c for c in http.slack.calls_to("users.info") if c.params["user"] == ALICE
     ]
@@ -155,7 +156,7 @@ def test_concurrent_updates_are_all_kept(http: SlackHttp, small_plan: StoreFacto
     replies = [http.slack.wait_for_response(name)[0] for _, _, name in updates]
     assert all("is now" in json.dumps(reply["blocks"]) for reply in replies), replies
     with small_plan() as store:
-        plan_id = store.plan_id("default")
+        plan_id = existing_plan(store, "default")
         view = store.load(plan_id)
         notes = {
             event.note for event in store.events(plan_id, None)[view.actions["5.3"].record.id] if event.note

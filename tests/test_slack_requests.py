@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from storage.store import StoreFactory
+from plan.service import existing_plan
+from storage.store import SqlStoreFactory as StoreFactory
 from tests.conftest import ALICE, NOW, load_grid
 from tests.signed import SlackHttp
 from tests.slack_standin import Answer, rate_limited, server_error
@@ -16,7 +17,7 @@ from tests.slack_standin import Answer, rate_limited, server_error
 
 def rag_of(open_store: StoreFactory, ref: str) -> str | None:
     with open_store() as store:
-        action = store.load(store.plan_id("default")).actions[ref]
+        action = store.load(existing_plan(store, "default")).actions[ref]
     return action.rag.value if action.rag else None
 
 

@@ -14,9 +14,11 @@ from bot.work import Background
 from csip.settings import Settings
 from plan.history import ActionFold, versions
 from plan.model import Event, EventKind, Rag, Source
+from plan.service import existing_plan
 from storage import states
 from storage.database import alembic_config, connect
-from storage.store import StoreFactory, store_factory
+from storage.store import SqlStoreFactory as StoreFactory
+from storage.store import store_factory
 from storage.tables import StateRow
 from tests.conftest import ALICE, PLAN_GRID, load_grid, serving
 from tests.slack_standin import SlackStandIn
@@ -57,7 +59,7 @@ def test_a_tracker_backfilled_before_the_latest_rewrites_the_states(open_store: 
     earlier[4][7] = "Green"  # 5.3 was Green in July
     load_grid(open_store, earlier, as_of=dt.date(2017, 7, 31))
     with open_store() as store:
-        plan_id = store.plan_id("default")
+        plan_id = existing_plan(store, "default")
         july = store.load(plan_id, dt.datetime(2017, 7, 31, 23, tzinfo=dt.UTC)).actions["5.3"]
         now = store.load(plan_id).actions["5.3"]
     assert (july.rag, now.rag) == (Rag.GREEN, Rag.RED)
@@ -75,7 +77,7 @@ def test_the_check_fails_when_a_state_is_wrong_and_rebuilding_mends_it(
     except AssertionError:
         pass
     with small_plan() as store:
-        plan_id = store.plan_id("default")
+        plan_id = existing_plan(store, "default")
         every = [action.record.id for action in store.history(plan_id).at().actions.values()]
         states.rebuild(store.session, plan_id, every)
         states.recount(store.session, plan_id)

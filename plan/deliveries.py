@@ -1,0 +1,91 @@
+"""Delivery records: what the scheduler needs from storage to send each message exactly once.
+
+A delivery is one scheduled message (and its thread), keyed by what it is, who it is for and
+the day it belongs to. Adding one whose key is already there does nothing, so a second tick, a
+restart or another replica plans nothing twice; claiming takes pending deliveries for one
+sender at a time, and a claim whose sender vanished lapses after a lease.
+
+``storage.deliveries.SqlDeliveries`` is the SQL one; ``tests/memory_store.py`` keeps them in
+dicts. Each writing call lands at once (it commits the store it belongs to).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+# A delivery's status. Pending ones are claimed and become sending, then delivered, or pending
+# again to retry, or failed. Skipped, unreachable and planned (a slot's marker) are never sent.
+PENDING, SENDING, DELIVERED = "pending", "sending", "delivered"
+SKIPPED, UNREACHABLE, FAILED = "skipped", "unreachable", "failed"
+PLANNED = "planned"
+
+Message = dict[str, Any]
+"""A chat.postMessage payload (or a file upload): plain JSON."""
+
+
+@dataclass(frozen=True)
+class DeliveryKey:
+    """What makes a send happen once: a plan has one delivery per key."""
+
+    kind: str
+    recipient: str
+    subject: str
+    slot_date: dt.date
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    key: DeliveryKey
+    messages: Sequence[Message]
+    status: str = PENDING
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed delivery, or one found by its message: the parts to post and how far it got."""
+
+    id: int
+    key: DeliveryKey
+    messages: list[Message]
+    parts_sent: int
+    channel: str | None
+    slack_ts: str | None
+    attempts: int
+
+
+class Deliveries(Protocol):
+    def existing(self, plan_id: int, slot_dates: Iterable[dt.date]) -> set[DeliveryKey]:
+        """The keys of the plan's deliveries (markers included) on any of ``slot_dates``."""
+        ...
+
+    def add(self, plan_id: int, deliveries: Sequence[NewDelivery], now: dt.datetime) -> None:
+        """Insert the ones whose key is not there yet; one already there is left as it is."""
+        ...
+
+    def claim(self, plan_id: int, now: dt.datetime, lease: dt.timedelta) -> list[Delivery]:
+        """Take every pending delivery, and any still sending from a claim over ``lease`` old,
+        in the order they were added. Two claims at once never take the same delivery."""
+        ...
+
+    def part_sent(self, delivery_id: int, parts_sent: int, channel: str, ts: str | None) -> None:
+        """Remember progress so that a retry carries on after the parts already posted."""
+        ...
+
+    def delivered(self, delivery_id: int, now: dt.datetime) -> None: ...
+
+    def retry_later(self, delivery_id: int, error: str) -> None:
+        """Pending again, for the next tick, with one more attempt counted."""
+        ...
+
+    def give_up(self, delivery_id: int, error: str) -> None:
+        """Failed for good: never claimed again."""
+        ...
+
+    def replace_messages(self, delivery_id: int, messages: list[Message]) -> None: ...
+
+    def find_by_message(self, channel: str, ts: str) -> Delivery | None:
+        """The delivery whose first message Slack knows as (channel, ts): a reminder being acted on."""
+        ...

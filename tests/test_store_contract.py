@@ -1,0 +1,429 @@
+"""One contract, every store: the store in memory, SQLite and (when configured) PostgreSQL give
+the same answers to plans, people, snoozes, deliveries and the unit of work.
+
+The scheduler's reads of actions are held to the same answers in ``test_scheduled_reads.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plan.deliveries import PENDING, PLANNED, SKIPPED, UNREACHABLE, DeliveryKey, NewDelivery
+from plan.figures import count_plan, tally
+from plan.model import Event, EventKind, Rag, Source
+from plan.ports import PlanStore, StoreFactory, Which
+from plan.service import import_sheet
+from sheets.cells import Cell
+from sheets.rows import read_sheet
+from tests.stores import STORES, fresh_store
+
+NOW = dt.datetime(2017, 9, 5, 10, 30, tzinfo=dt.UTC)
+DAY = dt.date(2017, 9, 5)
+LEASE = dt.timedelta(minutes=10)
+GRID: list[list[Cell]] = [
+    ["Ref", "Priority", "Priority title", "Lead", "Action", "Owner", "Delegates", "Due date", "RAG", "Note"],
+    ["2.1", 2, "Oversight", "bob@council.example", "Audit", "bob@council.example", "", "30/06/2017",
+     "Complete", ""],
+    ["5.1", 5, "Children Looked After", "carol@council.example", "Refresh the strategy",
+     "alice@council.example", "", "31/07/2017", "Amber", "Waiting"],
+    ["5.2", 5, "", "", "Recruit foster carers", "bob@council.example", "alice@council.example",
+     "30/09/2017", "Green", ""],
+    ["5.3", 5, "", "", "Return home interviews", "zed@council.example", "", "31/08/2017", "Red", "Late"],
+]  # fmt: skip
+
+
+@pytest.fixture(params=STORES)
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
+    with fresh_store(request.param, tmp_path) as fresh:
+        yield fresh
+
+
+def imported(open_store: StoreFactory, grid: list[list[Cell]] = GRID, team: str = "T1") -> int:
+    sheet = read_sheet(grid)
+    assert not sheet.problems, sheet.problems
+    with open_store() as store:
+        import_sheet(store, team, sheet.rows, now=NOW - dt.timedelta(days=30))
+        plan_id = store.find_plan_id(team)
+    assert plan_id is not None
+    return plan_id
+
+
+def person_id(store: PlanStore, plan_id: int, email: str) -> int:
+    person = store.person_by_email(plan_id, email)
+    assert person is not None, email
+    return person.id
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+def test_finding_a_plan_never_creates_one(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        assert store.find_plan_id("T1") is None
+        store.commit()
+    with open_store() as store:
+        assert store.find_plan_id("T1") is None
+
+
+def test_a_workspace_has_one_plan_created_by_the_explicit_call(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        created = store.find_or_create_plan("T1")
+        assert store.find_or_create_plan("T1") == created
+    with open_store() as store:  # committed by the creating call itself
+        assert store.find_plan_id("T1") == created
+
+
+def test_each_workspace_has_its_own_plan(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        first, second = store.find_or_create_plan("T1"), store.find_or_create_plan("T2")
+    assert first != second
+
+
+# --- the unit of work ----------------------------------------------------------------------
+
+
+def test_a_store_closed_without_a_commit_leaves_nothing(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        store.ensure_people(plan_id, ["new@council.example"])
+        action = store.select(plan_id, Which(refs=frozenset({"5.3"}))).actions["5.3"]
+        store.add_snooze(plan_id, action.record.id, None, DAY + dt.timedelta(days=7), NOW)
+    with open_store() as store:
+        assert store.person_by_email(plan_id, "new@council.example") is None
+        assert store.snoozed(plan_id, DAY) == set()
+
+
+def test_changes_are_seen_by_other_stores_only_once_committed(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as writer:
+        writer.save_person(plan_id, "Nia New", "nia@council.example", "UNIA")
+        with open_store() as reader:
+            assert reader.person_by_slack_id(plan_id, "UNIA") is None
+        writer.commit()
+    with open_store() as reader:
+        assert reader.person_by_slack_id(plan_id, "UNIA") is not None
+
+
+def test_changes_after_a_commit_wait_for_the_next(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as writer:
+        writer.save_person(plan_id, "Nia New", "nia@council.example", "UNIA")
+        writer.commit()
+        writer.save_person(plan_id, "Olu Other", "olu@council.example", "UOLU")
+        with open_store() as reader:
+            assert reader.person_by_slack_id(plan_id, "UOLU") is None
+
+
+def test_events_and_their_states_land_together(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        before = store.select(plan_id, Which(refs=frozenset({"5.3"}))).actions["5.3"]
+    with open_store() as store:
+        store.add_events(plan_id, [_rag_event(before.record.id, Rag.GREEN)])
+        assert store.select(plan_id, Which(refs=frozenset({"5.3"}))).actions["5.3"].rag is Rag.GREEN
+    with open_store() as store:  # not committed: neither the event nor the state it folds to
+        assert store.select(plan_id, Which(refs=frozenset({"5.3"}))).actions["5.3"] == before
+        assert len(store.history(plan_id).events[before.record.id]) == 2
+
+
+def _rag_event(action_id: int, rag: Rag) -> Event:
+    return Event(action_id, EventKind.RAG, NOW, NOW, Source.CLI, rag=rag)
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+def test_a_persons_actions_are_those_owned_and_delegated(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        alice = person_id(store, plan_id, "alice@council.example")
+        assert set(store.select(plan_id, Which(person_id=alice)).actions) == {"5.1", "5.2"}
+
+
+def test_a_view_names_the_people_its_actions_and_priorities_name(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        view = store.select(plan_id, Which(refs=frozenset({"5.3"})))
+    assert {p.email for p in view.people.values()} == {
+        "zed@council.example",  # the owner
+        "bob@council.example",  # a lead
+        "carol@council.example",  # a lead
+    }
+
+
+def test_the_plan_as_it_stood_leaves_out_what_came_later(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        assert store.load(plan_id, NOW - dt.timedelta(days=31)).actions == {}
+
+
+def test_counts_are_the_plain_counts_of_the_plan(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        actions = list(store.load(plan_id).actions.values())
+        counted = {key: n for key, n in store.tally(plan_id, DAY).items() if n}
+        assert counted == tally(actions, DAY)
+        assert store.counts(plan_id, DAY) == count_plan(actions, DAY)
+
+
+def test_a_priority_is_counted_alone(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        counted = sum(store.tally(plan_id, DAY, priority=5).values())
+    assert counted == 3
+
+
+def test_refs_are_every_actions(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        assert sorted(store.refs(plan_id)) == ["2.1", "5.1", "5.2", "5.3"]
+
+
+def test_the_history_holds_every_event_in_order(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        action = store.select(plan_id, Which(refs=frozenset({"5.3"}))).actions["5.3"]
+        store.add_events(plan_id, [_rag_event(action.record.id, Rag.AMBER)])
+        store.commit()
+        history = store.history(plan_id)
+    kinds = [event.kind for event in history.events[action.record.id]]
+    assert kinds == [EventKind.CREATED, EventKind.RAG, EventKind.RAG]
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+def test_ensuring_people_adds_only_the_unknown(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        plan_id = store.find_or_create_plan("T1")
+        first = store.ensure_people(plan_id, ["jo.bloggs@council.example", "UJO"])
+        again = store.ensure_people(plan_id, ["jo.bloggs@council.example", "UJO", "al@council.example"])
+    assert {key: again[key] for key in first} == first
+
+
+def test_people_added_by_email_are_named_from_it(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        plan_id = store.find_or_create_plan("T1")
+        ids = store.ensure_people(plan_id, ["jo.bloggs@council.example"])
+        store.commit()
+    with open_store() as store:
+        person = store.people(plan_id, ids.values())[ids["jo.bloggs@council.example"]]
+    assert person.name == "Jo Bloggs"
+
+
+def test_a_person_is_found_by_email_in_any_case_and_by_slack_id(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        plan_id = store.find_or_create_plan("T1")
+        saved = store.save_person(plan_id, "Jo Bloggs", "Jo@Council.example", "UJO")
+        store.commit()
+        assert store.person_by_email(plan_id, "JO@council.EXAMPLE") == saved
+        assert store.person_by_slack_id(plan_id, "UJO") == saved
+
+
+def test_saving_a_known_email_fills_in_the_slack_id(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        plan_id = store.find_or_create_plan("T1")
+        ids = store.ensure_people(plan_id, ["jo.bloggs@council.example"])
+        saved = store.save_person(plan_id, "Josephine Bloggs", "jo.bloggs@council.example", "UJO")
+        store.commit()
+    assert saved.id == ids["jo.bloggs@council.example"]
+    assert saved.slack_user_id == "UJO"
+    assert saved.name == "Josephine Bloggs"
+
+
+def test_people_of_another_plan_are_not_found(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        mine, theirs = store.find_or_create_plan("T1"), store.find_or_create_plan("T2")
+        store.save_person(theirs, "Jo Bloggs", "jo@council.example", "UJO")
+        store.commit()
+        assert store.person_by_slack_id(mine, "UJO") is None
+
+
+def test_owners_not_in_slack_are_those_of_open_actions_without_an_id(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        store.save_person(plan_id, "Alice", "alice@council.example", "UALICE")
+        store.commit()
+        missing = store.owners_not_in_slack(plan_id)
+    # Bob owns 2.1 (complete) and 5.2 (open); Alice is in Slack; Zed owns 5.3.
+    assert sorted(p.email or "" for p in missing) == ["bob@council.example", "zed@council.example"]
+
+
+# --- snoozes -------------------------------------------------------------------------------
+
+
+def test_a_snooze_lasts_until_its_date(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    with open_store() as store:
+        action = store.select(plan_id, Which(refs=frozenset({"5.3"}))).actions["5.3"]
+        store.add_snooze(plan_id, action.record.id, None, DAY + dt.timedelta(days=7), NOW)
+        store.commit()
+        snoozed = [store.snoozed(plan_id, DAY + dt.timedelta(days=n)) for n in (0, 6, 7)]
+    assert snoozed == [{action.record.id}, {action.record.id}, set()]
+
+
+def test_a_snooze_belongs_to_its_plan(open_store: StoreFactory) -> None:
+    plan_id = imported(open_store)
+    other = imported(open_store, team="T2")
+    with open_store() as store:
+        action = store.select(plan_id, Which(refs=frozenset({"5.3"}))).actions["5.3"]
+        store.add_snooze(plan_id, action.record.id, None, DAY + dt.timedelta(days=7), NOW)
+        store.commit()
+        assert store.snoozed(other, DAY) == set()
+
+
+# --- deliveries ----------------------------------------------------------------------------
+
+
+def key(recipient: str, day: dt.date = DAY, kind: str = "owner_reminder") -> DeliveryKey:
+    return DeliveryKey(kind, recipient, "", day)
+
+
+def message(text: str) -> dict[str, object]:
+    return {"channel": "U1", "text": text, "blocks": []}
+
+
+@pytest.fixture
+def plan_id(open_store: StoreFactory) -> int:
+    with open_store() as store:
+        return store.find_or_create_plan("T1")
+
+
+def test_adding_a_delivery_twice_keeps_the_first(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("first")])], NOW)
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("second")])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+    assert claimed.messages == [message("first")]
+
+
+def test_existing_names_the_keys_on_the_days_asked(open_store: StoreFactory, plan_id: int) -> None:
+    marker = key("", kind="planned:digest")
+    later = key("person:1", DAY + dt.timedelta(days=1))
+    with open_store() as store:
+        store.deliveries.add(
+            plan_id,
+            [NewDelivery(key("person:1"), []), NewDelivery(marker, [], PLANNED), NewDelivery(later, [])],
+            NOW,
+        )
+        assert store.deliveries.existing(plan_id, [DAY]) == {key("person:1"), marker}
+
+
+def test_deliveries_land_without_a_commit(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
+    with open_store() as store:
+        assert store.deliveries.existing(plan_id, [DAY]) == {key("person:1")}
+
+
+def test_a_delivery_is_claimed_once(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key(f"person:{n}"), []) for n in range(3)], NOW)
+    with open_store() as first, open_store() as second:
+        taken = first.deliveries.claim(plan_id, NOW, LEASE)
+        again = second.deliveries.claim(plan_id, NOW, LEASE)
+    assert len(taken) == 3
+    assert again == []
+
+
+def test_claims_come_in_the_order_added(open_store: StoreFactory, plan_id: int) -> None:
+    recipients = ["person:9", "person:1", "channel:C1"]
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key(r), []) for r in recipients], NOW)
+        claimed = store.deliveries.claim(plan_id, NOW, LEASE)
+    assert [d.key.recipient for d in claimed] == recipients
+
+
+@pytest.mark.parametrize("status", [SKIPPED, UNREACHABLE, PLANNED])
+def test_a_delivery_not_to_send_is_never_claimed(open_store: StoreFactory, plan_id: int, status: str) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [], status)], NOW)
+        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE) == []
+
+
+def test_a_claim_lapses_after_its_lease(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
+        store.deliveries.claim(plan_id, NOW, LEASE)
+        within = store.deliveries.claim(plan_id, NOW + LEASE - dt.timedelta(minutes=1), LEASE)
+        after = store.deliveries.claim(plan_id, NOW + LEASE + dt.timedelta(minutes=1), LEASE)
+    assert within == []
+    assert [d.key for d in after] == [key("person:1")]
+
+
+def test_progress_is_kept_for_the_next_claim(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
+    with open_store() as store:
+        (again,) = store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE)
+    assert again.parts_sent == 1
+    assert (again.channel, again.slack_ts) == ("D1", "111.1")  # where the message went
+
+
+def test_a_part_without_a_timestamp_keeps_the_first_ones(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
+        store.deliveries.part_sent(claimed.id, 2, "D1", None)  # a file in the thread has no ts
+        found = store.deliveries.find_by_message("D1", "111.1")
+    assert found is not None
+    assert found.parts_sent == 2
+
+
+def test_a_delivered_message_is_not_claimed_again(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        store.deliveries.delivered(claimed.id, NOW)
+        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE) == []
+
+
+def test_a_delivery_given_up_is_not_claimed_again(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        store.deliveries.give_up(claimed.id, "channel_not_found")
+        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE) == []
+
+
+def test_a_retry_is_claimed_by_the_next_tick_with_the_attempt_counted(
+    open_store: StoreFactory, plan_id: int
+) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        store.deliveries.retry_later(claimed.id, "ratelimited")
+        (again,) = store.deliveries.claim(plan_id, NOW + dt.timedelta(minutes=1), LEASE)
+    assert again.id == claimed.id
+    assert again.attempts == 1
+
+
+def test_a_reminder_is_found_by_its_message_and_its_messages_replaced(
+    open_store: StoreFactory, plan_id: int
+) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
+        store.deliveries.replace_messages(claimed.id, [message("a, marked"), message("b")])
+    with open_store() as store:
+        found = store.deliveries.find_by_message("D1", "111.1")
+        assert store.deliveries.find_by_message("D1", "222.2") is None
+    assert found is not None
+    assert [m["text"] for m in found.messages] == ["a, marked", "b"]
+
+
+def test_a_pending_delivery_keeps_its_messages_as_given(open_store: StoreFactory, plan_id: int) -> None:
+    payload = {"channel": "U1", "text": "Hi", "blocks": [{"type": "section", "text": {"type": "mrkdwn"}}]}
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [payload], PENDING)], NOW)
+        payload["text"] = "changed after adding"
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+    assert claimed.messages[0]["text"] == "Hi"
