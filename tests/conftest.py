@@ -1,10 +1,11 @@
-"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured), the
-Slack stand-in, and the app served over real HTTP."""
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured), made
+from a schema migrated once a session, the Slack stand-in, and the app served over real HTTP."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from slack_sdk.http_retry import builtin_handlers, handler
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from bot.app import build_app
 from bot.server import asgi_app
@@ -23,8 +24,9 @@ from csip.settings import Settings
 from plan.clock import Clock
 from plan.service import import_sheet
 from plan.sheet import Cell, read_sheet
-from storage.database import connect, migrate
+from storage.database import HEAD_REVISION, connect, migrate, schema_revisions
 from storage.store import StoreFactory, store_factory
+from storage.tables import Base
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn
 from tests.states_check import assert_states_follow_history
@@ -49,25 +51,82 @@ PLAN_GRID: list[list[Cell]] = [
 ]  # fmt: skip
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'csip.db'}"
-    assert PG_URL
-    reset = connect(PG_URL)
-    with reset.begin() as connection:
+class Databases:
+    """Fresh databases, made quickly, each test's its own.
+
+    SQLite: the schema is migrated once a session into a template file that each test copies.
+    PostgreSQL: the one test database is emptied (its tables truncated, their ids restarted)
+    when this session migrated it, else its schema is dropped and migrated again.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.schema: Path | None = None  # SQLite, migrated
+        self.migrated = False  # the PostgreSQL schema is one this session migrated
+
+    def fresh(self, backend: str, path: Path) -> str:
+        """The URL of a migrated database with nothing in it."""
+        if backend == "sqlite":
+            if self.schema is None:
+                self.schema = self.folder / "migrated.db"
+                engine = connect(f"sqlite:///{self.schema}")
+                migrate(engine)
+                engine.dispose()  # its last connection closing empties the write-ahead log
+            shutil.copyfile(self.schema, path)
+            return f"sqlite:///{path}"
+        assert PG_URL
+        engine = connect(PG_URL)
+        with engine.begin() as connection:
+            if self.migrated and schema_revisions(connection) == {HEAD_REVISION}:
+                names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                self._drop(connection)
+        if not self.migrated:
+            migrate(engine)
+            self.migrated = True
+        engine.dispose()
+        return PG_URL
+
+    def blank(self, backend: str, path: Path) -> str:
+        """The URL of a database with nothing in it, not even a schema."""
+        if backend == "sqlite":
+            return f"sqlite:///{path}"
+        assert PG_URL
+        engine = connect(PG_URL)
+        with engine.begin() as connection:
+            self._drop(connection)
+        engine.dispose()
+        return PG_URL
+
+    def _drop(self, connection: Connection) -> None:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
-    reset.dispose()
-    return PG_URL
+        self.migrated = False
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    return Databases(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, databases: Databases) -> str:
+    """A migrated database of the test's own, with nothing in it."""
+    return databases.fresh(request.param, tmp_path / "csip.db")
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path, databases: Databases) -> str:
+    """A database of the test's own with nothing in it, not even a schema."""
+    return databases.blank(request.param, tmp_path / "blank.db")
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated database; afterwards, whatever the test wrote, its kept states must be what
+    """The test's database; afterwards, whatever the test wrote, its kept states must be what
     its history folds to (every write path in the suite is checked this way)."""
     engine = connect(database_url)
-    migrate(engine)
     yield engine
     assert_states_follow_history(engine)
     engine.dispose()

@@ -225,8 +225,8 @@ def test_every_read_of_a_varied_history_follows_it(engine: Engine, open_store: S
     assert_reads_follow_history(engine)
 
 
-def test_the_migration_fills_in_states_from_an_existing_history(database_url: str) -> None:
-    engine = connect(database_url)
+def test_the_migration_fills_in_states_from_an_existing_history(blank_database_url: str) -> None:
+    engine = connect(blank_database_url)
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
