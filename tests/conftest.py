@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured), made
-from a schema migrated once a session, the Slack stand-in, and the app served over real HTTP."""
+from a schema migrated once a session, plans that many tests start from, written once a session,
+the Slack stand-in, and the app served over real HTTP."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import datetime as dt
 import os
 import shutil
 import socket
+import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from slack_sdk.http_retry import builtin_handlers, handler
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy.engine import make_url
 
 from bot.app import build_app
 from bot.server import asgi_app
 from bot.work import Background
+from csip.cli import main
 from csip.settings import Settings
 from plan.clock import Clock
 from plan.service import import_sheet
@@ -35,6 +40,7 @@ SIGNING_SECRET = "test-signing-secret"
 # A Tuesday in term time, London summer time.
 NOW = dt.datetime(2017, 9, 5, 10, 30, tzinfo=dt.UTC)
 PG_URL = os.environ.get("CSIP_TEST_DATABASE_URL")
+EXAMPLES = Path(__file__).parent.parent / "examples"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
 ALICE, BOB, CAROL, DAVE, ERIN = "UALICE", "UBOB", "UCAROL", "UDAVE", "UERIN"
@@ -51,18 +57,38 @@ PLAN_GRID: list[list[Cell]] = [
 ]  # fmt: skip
 
 
+IMPORT_AUGUST = ("import", str(EXAMPLES / "plan.xlsx"), "--as-of", "2017-08-31")
+IMPORT_SEPTEMBER = ("import", str(EXAMPLES / "plan-2017-09.xlsx"), "--as-of", "2017-09-30")
+
+
+def run_csip(url: str, *commands: tuple[str, ...]) -> None:
+    """Run `csip` commands on the database at ``url``; each must succeed."""
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("CSIP_DATABASE_URL", url)
+        for command in commands:
+            assert main(list(command)) == 0, f"csip {' '.join(command)}"
+
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
 class Databases:
     """Fresh databases, made quickly, each test's its own.
 
     SQLite: the schema is migrated once a session into a template file that each test copies.
-    PostgreSQL: the one test database is emptied (its tables truncated, their ids restarted)
-    when this session migrated it, else its schema is dropped and migrated again.
+    A plan that tests share (:meth:`seed`) is written once, into the first test's database, and
+    kept as another template that later tests' databases are overwritten with. PostgreSQL: the
+    one test database is emptied (its tables truncated, their ids restarted) when this session
+    migrated it, else its schema is dropped and migrated again; a shared plan's rows are kept
+    the first time and written back after that.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.schema: Path | None = None  # SQLite, migrated
+        self.templates: dict[str, Path] = {}
         self.migrated = False  # the PostgreSQL schema is one this session migrated
+        self.kept: dict[str, Rows] = {}
 
     def fresh(self, backend: str, path: Path) -> str:
         """The URL of a migrated database with nothing in it."""
@@ -99,10 +125,71 @@ class Databases:
         engine.dispose()
         return PG_URL
 
+    def seed(self, url: str, name: str, write: Callable[[], object]) -> None:
+        """Make the fresh database at ``url`` hold what ``write`` writes to it, which must be
+        the same every time (``name`` says what it is). Only the first test to ask runs
+        ``write``; later ones get a copy of what it wrote."""
+        if not url.startswith("sqlite"):
+            if name not in self.kept:
+                write()
+                self.kept[name] = _rows(url)
+            else:
+                _restore(url, self.kept[name])
+        elif name not in self.templates:
+            write()
+            template = self.folder / f"seed{len(self.templates)}.db"
+            _sqlite_copy(_sqlite_path(url), template)
+            self.templates[name] = template
+        else:
+            _sqlite_copy(self.templates[name], _sqlite_path(url))
+
     def _drop(self, connection: Connection) -> None:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
         self.migrated = False
+
+
+def _sqlite_copy(source: Path | str, target: Path | str) -> None:
+    """Copy a SQLite database with SQLite's backup, which copies it whole (whatever is still in
+    its write-ahead log) and may write over a database others have open."""
+    with closing(sqlite3.connect(source)) as database, closing(sqlite3.connect(target)) as copy:
+        database.backup(copy)
+
+
+def _rows(url: str) -> Rows:
+    """Every row of every table."""
+    engine = connect(url)
+    with engine.connect() as connection:
+        rows = {
+            table.name: [dict(row._mapping) for row in connection.execute(select(table))]
+            for table in Base.metadata.sorted_tables
+        }
+    engine.dispose()
+    return rows
+
+
+def _restore(url: str, rows: Rows) -> None:
+    """Write kept rows back into empty tables (PostgreSQL)."""
+    engine = connect(url)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            if rows[table.name]:
+                connection.execute(insert(table), rows[table.name])
+            if "id" in table.c and table.c.id.primary_key:  # new ids follow on from the kept ones
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                         f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}")
+                )  # fmt: skip
+    engine.dispose()
+
+
+def _sqlite_path(url: str) -> str:
+    path = make_url(url).database
+    assert path, url
+    return path
+
+
+Seed = Callable[[str, Callable[[], object]], None]
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +207,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, databases: Data
 def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path, databases: Databases) -> str:
     """A database of the test's own with nothing in it, not even a schema."""
     return databases.blank(request.param, tmp_path / "blank.db")
+
+
+@pytest.fixture
+def seed(database_url: str, databases: Databases) -> Seed:
+    """``seed(name, write)``: the test's database holds what ``write`` writes, written once a
+    session (see :meth:`Databases.seed`)."""
+    return lambda name, write: databases.seed(database_url, name, write)
 
 
 @pytest.fixture
@@ -145,8 +239,8 @@ def load_grid(open_store: StoreFactory, grid: list[list[Cell]], as_of: dt.date |
 
 
 @pytest.fixture
-def small_plan(open_store: StoreFactory) -> StoreFactory:
-    load_grid(open_store, PLAN_GRID)
+def small_plan(open_store: StoreFactory, seed: Seed) -> StoreFactory:
+    seed("small plan", lambda: load_grid(open_store, PLAN_GRID))
     return open_store
 
 

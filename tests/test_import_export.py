@@ -16,6 +16,7 @@ from plan.figures import plan_figures
 from plan.model import Rag
 from storage.store import store_factory
 from storage.tables import ActionRow, EventRow
+from tests.conftest import Seed, run_csip
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "plan.xlsx"
 HEADER = ["Ref", "Priority", "Priority Title", "Lead", "Recommendation", "Action", "Owner",
@@ -155,9 +156,15 @@ def test_reimport_updates_by_ref_and_keeps_history(csip: Any, engine: Engine, tm
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_export_then_import_changes_nothing(
-    csip: Any, engine: Engine, tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+    database_url: str,
+    seed: Seed,
+    csip: Any,
+    engine: Engine,
+    tmp_path: Path,
+    suffix: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert csip("import", EXAMPLE) == 0
+    seed("the example tracker, imported", lambda: run_csip(database_url, ("import", str(EXAMPLE))))
     before = counts(engine)
     exported = tmp_path / f"out{suffix}"
     assert csip("export", exported) == 0

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from csip.cli import main
+from tests.conftest import IMPORT_AUGUST, Seed, run_csip
 from tests.slack_standin import SlackStandIn, blocks_problem
-
-EXAMPLE = Path(__file__).parent.parent / "examples" / "plan.xlsx"
 
 
 @pytest.fixture
-def csip(database_url: str, engine: Engine, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> Any:
+def csip(
+    database_url: str, engine: Engine, seed: Seed, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """`csip` on the example tracker, imported as at 31 August 2017."""
+    seed("the August tracker", lambda: run_csip(database_url, IMPORT_AUGUST))
     monkeypatch.setenv("CSIP_DATABASE_URL", database_url)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     monkeypatch.setenv("SLACK_API_URL", slack.api_url)
     monkeypatch.setenv("CSIP_DIGEST_CHANNELS", "CDIGEST,CLEADS")
     monkeypatch.setenv("CSIP_GOVERNANCE_CHANNEL", "CGOV")
-    assert main(["import", str(EXAMPLE), "--as-of", "2017-08-31"]) == 0
     return lambda *args: main(list(args))
 
 

@@ -19,11 +19,10 @@ from csip.cli import main
 from plan.model import ActionRecord, ActionState, PlanView, Priority, Rag
 from plan.report import build_report, paragraph
 from storage.store import StoreFactory
-from tests.conftest import ALICE, serving
+from tests.conftest import ALICE, IMPORT_AUGUST, IMPORT_SEPTEMBER, Seed, run_csip, serving
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
 AUGUST = (
     "For the period covering 1 May 2016 to 31 August 2017 a total of 298 actions were due to be completed "
     "which is 97% of all actions outlined in the plan. As at 31 August 2017 there are a total of 23 actions "
@@ -36,11 +35,10 @@ AUGUST = (
 
 
 @pytest.fixture
-def csip(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Any:
+def csip(database_url: str, engine: Engine, seed: Seed, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The August tracker backfilled as at 31 August 2017, then September's as at 30 September."""
+    seed("the August and September trackers", lambda: run_csip(database_url, IMPORT_AUGUST, IMPORT_SEPTEMBER))
     monkeypatch.setenv("CSIP_DATABASE_URL", database_url)
-    assert main(["import", str(EXAMPLES / "plan.xlsx"), "--as-of", "2017-08-31"]) == 0
-    assert main(["import", str(EXAMPLES / "plan-2017-09.xlsx"), "--as-of", "2017-09-30"]) == 0
     return lambda *args: main([str(arg) for arg in args])
 
 

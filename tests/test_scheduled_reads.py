@@ -32,6 +32,7 @@ from plan.reminders import (
 from plan.rules import is_overdue, worst_first
 from storage.store import StoreFactory
 from storage.tables import ActionRow, StateRow
+from tests.conftest import Seed
 
 CALENDAR = WorkingCalendar()
 RULES = ReminderRules()
@@ -83,8 +84,12 @@ def _event(action_id: int, kind: EventKind, at: dt.datetime, **fields: object) -
 
 
 @pytest.fixture
-def plan(open_store: StoreFactory) -> tuple[StoreFactory, int]:
-    return open_store, varied_plan(open_store)
+def plan(open_store: StoreFactory, seed: Seed) -> tuple[StoreFactory, int]:
+    seed("the varied plan", lambda: varied_plan(open_store))
+    with open_store() as store:
+        plan_id = store.find_plan_id("TVARIED")
+    assert plan_id is not None
+    return open_store, plan_id
 
 
 def test_each_owners_shortlist_is_what_the_rules_pick(plan: tuple[StoreFactory, int]) -> None:

@@ -24,7 +24,7 @@ from schedules.sending import send
 from schedules.tick import TickReport, run_due
 from storage.store import StoreFactory
 from storage.tables import DeliveryRow
-from tests.conftest import load_grid, serving
+from tests.conftest import Seed, load_grid, serving
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn, rate_limited, server_error
 
@@ -54,8 +54,13 @@ def row(ref: str, owner: str, due: dt.date, rag: str, note: str = "Because") -> 
 
 
 @pytest.fixture
-def week_plan(open_store: StoreFactory) -> StoreFactory:
+def week_plan(open_store: StoreFactory, seed: Seed) -> StoreFactory:
     """Actions timed so that the week of Monday 1 December 2025 has something every day."""
+    seed("the week plan", lambda: write_week_plan(open_store))
+    return open_store
+
+
+def write_week_plan(open_store: StoreFactory) -> None:
     # 2.3 was last confirmed on 4 November: stale (28 days) on Tuesday 2 December.
     load_grid(
         open_store, [HEADER, row("2.3", BOB_EMAIL, dt.date(2026, 3, 31), "Green")], dt.date(2025, 11, 4)
@@ -74,7 +79,6 @@ def week_plan(open_store: StoreFactory) -> StoreFactory:
         ],
         dt.date(2025, 11, 10),
     )
-    return open_store
 
 
 @pytest.fixture

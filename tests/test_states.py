@@ -23,7 +23,16 @@ from storage import states
 from storage.database import alembic_config, connect
 from storage.store import SqlPlanStore, StoreFactory, store_factory
 from storage.tables import BY_DAY, BY_MONTH, ActionRow, PlanRow, StateRow
-from tests.conftest import ALICE, PLAN_GRID, load_grid, serving
+from tests.conftest import (
+    ALICE,
+    IMPORT_AUGUST,
+    IMPORT_SEPTEMBER,
+    PLAN_GRID,
+    Seed,
+    load_grid,
+    run_csip,
+    serving,
+)
 from tests.slack_standin import SlackStandIn
 from tests.states_check import COUNTS, STATES, assert_reads_follow_history, assert_states_follow_history
 from tests.test_scheduled_reads import varied_plan
@@ -216,6 +225,14 @@ def test_every_read_of_a_backfilled_plan_follows_its_history(
     engine: Engine, july_then_august: StoreFactory
 ) -> None:
     load_grid(july_then_august, PLAN_GRID, as_of=dt.date(2017, 6, 30))  # before both: rewrites
+    assert_reads_follow_history(engine)
+
+
+def test_every_read_of_the_example_trackers_follows_their_history(
+    database_url: str, engine: Engine, seed: Seed
+) -> None:
+    """The plan loaded as at every instant and counted on every due day, over 306 actions."""
+    seed("the August and September trackers", lambda: run_csip(database_url, IMPORT_AUGUST, IMPORT_SEPTEMBER))
     assert_reads_follow_history(engine)
 
 
