@@ -216,6 +216,15 @@ def seed(database_url: str, databases: Databases) -> Seed:
     return lambda name, write: databases.seed(database_url, name, write)
 
 
+@pytest.fixture(autouse=True)
+def no_outside_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shell running the suite configures nothing: tests set the CSIP_ and SLACK_ variables
+    they mean to (CSIP_TEST_DATABASE_URL, which says where PostgreSQL is, was read at import)."""
+    for name in list(os.environ):
+        if name.startswith(("CSIP_", "SLACK_")):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """The test's database; afterwards, whatever the test wrote, its kept states must be what
