@@ -87,9 +87,12 @@ def test_history_fold_as_at() -> None:
         event(at[3], kind=EventKind.DUE, due_date=dt.date(2017, 10, 31), note="moved"),
     ]
     july = fold_action(record, events, as_at=at[1])
-    assert july is not None and (july.rag, july.rag_note) == (Rag.RED, "late")
+    assert july is not None
+    assert (july.rag, july.rag_note) == (Rag.RED, "late")
     now = fold_action(record, events)
-    assert now is not None and now.rag is Rag.GREEN and now.rag_since == at[2]
+    assert now is not None
+    assert now.rag is Rag.GREEN
+    assert now.rag_since == at[2]
     assert (now.original_due_date, now.due_date, now.times_rescheduled) == (
         dt.date(2017, 8, 31), dt.date(2017, 10, 31), 1,
     )  # fmt: skip

@@ -76,7 +76,8 @@ def test_compare_says_what_moved(csip: Any, capsys: pytest.CaptureFixture[str]) 
     assert csip("report", "--as-at", "2017-09-30", "--compare", "2017-08-31") == 0
     text = output(capsys)
     assert "Since 31 August 2017:" in text
-    assert text.count("RAG Red -> Green") == 5 and text.count("RAG Amber -> Red") == 2
+    assert text.count("RAG Red -> Green") == 5
+    assert text.count("RAG Amber -> Red") == 2
     assert text.count("RAG Amber -> Green") == 10
 
 
@@ -117,12 +118,14 @@ def test_xlsx_lists_every_action_as_at_the_date(csip: Any, tmp_path: Path) -> No
     assert len(rows) == 41
     # 5.4 went Green in September; as at August it is Red, with August's reason.
     five_four = next(r for r in rows if r[0] == "5.4")
-    assert five_four[4] == "Red" and five_four[5].startswith("Delayed by recruitment freeze")
+    assert five_four[4] == "Red"
+    assert five_four[5].startswith("Delayed by recruitment freeze")
     assert sum(1 for name in book.sheetnames[1:] for _ in list(book[name].iter_rows())[1:]) == 306
 
 
 def png_size(content: bytes) -> tuple[int, int]:
-    assert content[:8] == b"\x89PNG\r\n\x1a\n" and content[12:16] == b"IHDR"
+    assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert content[12:16] == b"IHDR"
     width, height = struct.unpack(">II", content[16:24])
     return width, height
 
@@ -171,7 +174,8 @@ def test_a_failed_write_leaves_no_partial_file(
 
     monkeypatch.setattr("reports.workbook.report_xlsx", broken)
     assert csip("report", "--format", "xlsx", "--output", target) == 2
-    assert target.read_bytes() == b"the old report" and list(folder.iterdir()) == [target]
+    assert target.read_bytes() == b"the old report"
+    assert list(folder.iterdir()) == [target]
 
 
 def test_audit_csv_lists_every_change(csip: Any, tmp_path: Path) -> None:

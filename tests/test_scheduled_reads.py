@@ -102,7 +102,8 @@ def test_each_owners_shortlist_is_what_the_rules_pick(plan: tuple[StoreFactory, 
             if a.rag_confirmed_at and a.rag is not Rag.COMPLETE and a.due_date and a.owner_id
         )
         kept_earliest = store.earliest_confirmation(plan_id)
-        assert kept_earliest is not None and kept_earliest <= earliest
+        assert kept_earliest is not None
+        assert kept_earliest <= earliest
         reasons = set()
         for day in DAYS:
             attention = attention_on(day, CALENDAR, RULES, earliest)

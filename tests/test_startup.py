@@ -105,7 +105,8 @@ def test_commands_on_an_up_to_date_database_skip_alembic_and_unused_renderers(tm
 
 def test_input_errors_still_exit_2(tmp_path: Path) -> None:
     code, _, output = csip("report", "--format", "text", database_url=migrated_database(tmp_path))
-    assert code == 2 and "There is no plan yet" in output, output
+    assert code == 2, output
+    assert "There is no plan yet" in output, output
 
 
 def test_head_revision_is_alembics_head() -> None:

@@ -53,8 +53,10 @@ def test_events_at_one_instant_make_one_version() -> None:
         ]
     )
     assert [version.valid_from for version in made] == [T0, T0 + dt.timedelta(days=1)]
-    assert made[0].fold.rag is Rag.AMBER and made[0].fold.owner_id == 7
-    assert made[1].fold.rag is Rag.RED and made[1].fold.rag_since == T0 + dt.timedelta(days=1)
+    assert made[0].fold.rag is Rag.AMBER
+    assert made[0].fold.owner_id == 7
+    assert made[1].fold.rag is Rag.RED
+    assert made[1].fold.rag_since == T0 + dt.timedelta(days=1)
 
 
 def test_folding_on_from_a_kept_state_equals_folding_from_the_start() -> None:
