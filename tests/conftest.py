@@ -10,7 +10,7 @@ import shutil
 import socket
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from bot.work import Background
 from csip.cli import main
 from csip.settings import Settings
 from plan.clock import Clock
+from plan.figures import PriorityFigures
 from plan.service import import_sheet
 from plan.sheet import Cell, read_sheet
 from storage.database import HEAD_REVISION, connect, migrate, schema_revisions
@@ -214,6 +215,37 @@ def seed(database_url: str, databases: Databases) -> Seed:
     """``seed(name, write)``: the test's database holds what ``write`` writes, written once a
     session (see :meth:`Databases.seed`)."""
     return lambda name, write: databases.seed(database_url, name, write)
+
+
+@pytest.fixture(scope="session")
+def drawn_charts() -> dict[tuple[tuple[PriorityFigures, ...], dt.date], bytes]:
+    return {}
+
+
+@pytest.fixture
+def charts_drawn_once(
+    monkeypatch: pytest.MonkeyPatch, drawn_charts: dict[tuple[tuple[PriorityFigures, ...], dt.date], bytes]
+) -> None:
+    """The digest's chart drawn once a session for each set of figures and day, then sent again.
+
+    matplotlib takes a quarter of a second a chart and the scheduling tests send the same digest
+    many times over. ``reports.charts.priority_chart`` is a pure function of its arguments, so
+    each digest still carries the very bytes matplotlib draws for its figures; ticks running at
+    once wait for the one drawing.
+    """
+    from reports import charts
+
+    draw = charts.priority_chart
+    drawing = threading.Lock()
+
+    def priority_chart(rows: Sequence[PriorityFigures], on: dt.date) -> bytes:
+        key = (tuple(rows), on)
+        with drawing:
+            if key not in drawn_charts:
+                drawn_charts[key] = draw(rows, on)
+            return drawn_charts[key]
+
+    monkeypatch.setattr(charts, "priority_chart", priority_chart)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,8 @@ from csip.cli import main
 from tests.conftest import IMPORT_AUGUST, Seed, run_csip
 from tests.slack_standin import SlackStandIn, blocks_problem
 
+pytestmark = pytest.mark.usefixtures("charts_drawn_once")  # the digest's chart: see conftest
+
 
 @pytest.fixture
 def csip(

@@ -28,6 +28,7 @@ from tests.conftest import Seed, load_grid, serving
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn, rate_limited, server_error
 
+pytestmark = pytest.mark.usefixtures("charts_drawn_once")  # the digest's chart: see conftest
 ALICE_EMAIL, BOB_EMAIL, CAROL_EMAIL = "alice@council.example", "bob@council.example", "carol@council.example"
 HEADER: list[Cell] = [
     "Ref",
