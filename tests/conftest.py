@@ -99,6 +99,7 @@ class Databases:
                 engine = connect(f"sqlite:///{self.schema}")
                 migrate(engine)
                 engine.dispose()  # its last connection closing empties the write-ahead log
+                assert not Path(f"{self.schema}-wal").exists()
             shutil.copyfile(self.schema, path)
             return f"sqlite:///{path}"
         assert PG_URL

@@ -1,5 +1,6 @@
 """The states kept beside the history: what they hold, that they follow the history on every
-write, that the migration fills them in, and that reading them costs the same at any size."""
+write, that the check of that (tests/states_check.py) catches kept states, counts and reads that
+do not, that the migration fills them in, and that reading them costs the same at any size."""
 
 from __future__ import annotations
 
