@@ -11,14 +11,16 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from csip.reporting import FORMATS
 from reports import render
 from storage.database import HEAD_REVISION, alembic_config, connect, migrate, schema_revisions
-from tests.conftest import run_csip
+from tests.conftest import Databases, run_csip
 
 ROOT = Path(__file__).parent.parent
 HEAVY = (
@@ -80,20 +82,6 @@ def run(*commands: list[str], database_url: str | None = None) -> tuple[list[int
     return finish(start(*commands, database_url=database_url))
 
 
-def csip(*args: str, database_url: str | None = None) -> tuple[int, list[str], str]:
-    """Run `csip ARGS` in a new interpreter: its exit code, the heavy packages it loaded, its output."""
-    codes, loaded, output = run(list(args), database_url=database_url)
-    return codes[0], loaded, output
-
-
-def migrated_database(path: Path) -> str:
-    url = f"sqlite:///{path}"
-    engine = connect(url)
-    migrate(engine)
-    engine.dispose()
-    return url
-
-
 def test_help_imports_nothing_heavy() -> None:
     codes, loaded, output = run(["--help"], *([command, "--help"] for command in COMMANDS))
     assert codes == [0] * (1 + len(COMMANDS)), output
@@ -101,28 +89,48 @@ def test_help_imports_nothing_heavy() -> None:
     assert loaded == [], f"csip --help imported {loaded}"
 
 
-def test_commands_on_an_up_to_date_database_skip_alembic_and_unused_renderers(tmp_path: Path) -> None:
-    tracker = tmp_path / "plan.csv"
+@pytest.fixture(scope="module")
+def started(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """The interpreters the tests below read, all started at once: each takes most of a second
+    to start and import what its command needs, and none waits for another."""
+    folder = tmp_path_factory.mktemp("startup")
+    tracker = folder / "plan.csv"
     tracker.write_text(TRACKER)
-    empty = migrated_database(tmp_path / "empty.db")
-    planned = migrated_database(tmp_path / "planned.db")
+    planned = databases.fresh("sqlite", folder / "planned.db")
     run_csip(planned, ("import", str(tracker)))
-    # Each command in an interpreter of its own, both at once.
-    importing = start(["import", str(tracker)], database_url=empty)
-    reporting = start(["report", "--format", "text"], database_url=planned)
+    interpreters = {
+        "import": start(
+            ["import", str(tracker)], database_url=databases.fresh("sqlite", folder / "empty.db")
+        ),
+        "report": start(["report", "--format", "text"], database_url=planned),
+        "no plan": start(
+            ["report", "--format", "text"], database_url=databases.fresh("sqlite", folder / "none.db")
+        ),
+    }
+    yield interpreters
+    for process in interpreters.values():
+        if process.poll() is None:  # its test never read it
+            process.kill()
+            process.communicate()
 
-    (code,), loaded, output = finish(importing)
+
+def test_commands_on_an_up_to_date_database_skip_alembic_and_unused_renderers(
+    started: dict[str, subprocess.Popen[str]],
+) -> None:
+    (code,), loaded, output = finish(started["import"])  # into an empty database
     assert code == 0, output
     assert not {"alembic", "docx", "matplotlib", "slack_bolt"} & set(loaded), loaded
 
-    (code,), loaded, output = finish(reporting)
+    (code,), loaded, output = finish(started["report"])  # on a plan imported from the same tracker
     assert code == 0, output
     assert "a total of 1 action (100%) RAG rated 'Red'" in output, output
     assert not {"alembic", "docx", "matplotlib", "openpyxl", "slack_bolt"} & set(loaded), loaded
 
 
-def test_input_errors_still_exit_2(tmp_path: Path) -> None:
-    code, _, output = csip("report", "--format", "text", database_url=migrated_database(tmp_path / "csip.db"))
+def test_input_errors_still_exit_2(started: dict[str, subprocess.Popen[str]]) -> None:
+    (code,), _, output = finish(started["no plan"])
     assert code == 2, output
     assert "There is no plan yet" in output, output
 
