@@ -40,6 +40,7 @@ def build_app(
         raise SetupError("SLACK_SIGNING_SECRET is not set: see 'Create the Slack app' in the README.")
     client = client or make_client(slack)
     app = App(
+        name="csip",  # unnamed, Bolt reads the whole call stack (inspect.stack) to name it
         client=client,
         signing_secret=slack.signing_secret or "",
         request_verification_enabled=not socket_mode,

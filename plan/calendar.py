@@ -8,7 +8,7 @@ local, because the instant is built from the London date and time, not by adding
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache, cached_property
+from functools import cache
 
 import holidays
 
@@ -17,17 +17,49 @@ from plan.clock import LONDON
 ONE_DAY = dt.timedelta(days=1)
 
 
+@cache
+def _bank_holidays() -> holidays.HolidayBase:
+    # England's list; Wales has the same bank holidays.
+    return holidays.country_holidays("GB", subdiv="ENG")
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays()
+
+
+@cache
+def _ranks_in_year(year: int) -> tuple[int, ...]:
+    """For each day of ``year``, the working days from 1 January up to and including it. Kept
+    for the process: every calendar and every tick shares them."""
+    ranks, count, day = [], 0, dt.date(year, 1, 1)
+    while day.year == year:
+        count += is_working_day(day)
+        ranks.append(count)
+        day += ONE_DAY
+    return tuple(ranks)
+
+
+@cache
+def _years_before(year: int) -> int:
+    """Working days from the start of 2000 to the start of ``year`` (negative before 2000)."""
+    if year <= 2000:
+        return -sum(_ranks_in_year(y)[-1] for y in range(year, 2000))
+    return _years_before(year - 1) + _ranks_in_year(year - 1)[-1]
+
+
+@cache  # a plan's due dates repeat: thousands of actions, hundreds of dates
+def _rank(day: dt.date) -> int:
+    """Working days from the start of ``day``'s year up to and including it, plus all the
+    working days of earlier years since 2000: a count that differences turn into spans."""
+    return _years_before(day.year) + _ranks_in_year(day.year)[day.timetuple().tm_yday - 1]
+
+
 class WorkingCalendar:
     def __init__(self, send_time: dt.time = dt.time(9, 0)) -> None:
         self.send_time = send_time
 
-    @cached_property
-    def _bank_holidays(self) -> holidays.HolidayBase:
-        # England's list; Wales has the same bank holidays.
-        return holidays.country_holidays("GB", subdiv="ENG")
-
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and day not in self._bank_holidays
+        return is_working_day(day)
 
     def on_or_before(self, day: dt.date) -> dt.date:
         """The working day itself, or the last one before it."""
@@ -37,28 +69,7 @@ class WorkingCalendar:
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end``; negative when end is earlier."""
-        return self._rank(end) - self._rank(start)
-
-    @cache  # noqa: B019 (a plan's due dates repeat: thousands of actions, hundreds of dates)
-    def _rank(self, day: dt.date) -> int:
-        """Working days from the start of ``day``'s year up to and including it, plus all the
-        working days of earlier years since 2000: a count that differences turn into spans."""
-        return self._years_before(day.year) + self._ranks_in_year(day.year)[day.timetuple().tm_yday - 1]
-
-    @cache  # noqa: B019 (one calendar lives as long as the process)
-    def _ranks_in_year(self, year: int) -> tuple[int, ...]:
-        ranks, count, day = [], 0, dt.date(year, 1, 1)
-        while day.year == year:
-            count += self.is_working_day(day)
-            ranks.append(count)
-            day += ONE_DAY
-        return tuple(ranks)
-
-    @cache  # noqa: B019
-    def _years_before(self, year: int) -> int:
-        if year <= 2000:
-            return -sum(self._ranks_in_year(y)[-1] for y in range(year, 2000))
-        return self._years_before(year - 1) + self._ranks_in_year(year - 1)[-1]
+        return _rank(end) - _rank(start)
 
     def first_working_day(self, year: int, month: int) -> dt.date:
         day = dt.date(year, month, 1)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 MAX_BLOCKS = 50
 SECTION_TEXT_LIMIT = 3000
+POLL_SECONDS = 0.01
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,11 @@ class SlackStandIn:
         self._accepted: list[dict[str, Any]] = []
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever notices a shutdown only between polls: a short poll lets stop() return
+        # at once instead of after the default half second.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        )
 
     # --- set-up -------------------------------------------------------------------------
 
@@ -77,7 +82,8 @@ class SlackStandIn:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._server.shutdown()  # waits for serve_forever to return
+        self._thread.join()
         self._server.server_close()
 
     @property

@@ -3,42 +3,42 @@ in memory, SQLite, and PostgreSQL when ``CSIP_TEST_DATABASE_URL`` is set."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-
-from sqlalchemy import text
 
 from plan.ports import StoreFactory
-from storage.database import connect, migrate
 from storage.store import store_factory
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, Databases
 from tests.memory_store import memory_store_factory
 from tests.states_check import assert_states_follow_history
 
 STORES = ["memory", *BACKENDS]
 
 
+Write = Callable[[StoreFactory], object]
+
+
 @contextmanager
-def fresh_store(kind: str, tmp_path: Path) -> Iterator[StoreFactory]:
-    """An empty store of ``kind``; a SQL one's kept states are checked against its history after."""
+def fresh_store(
+    kind: str, databases: Databases, seed: tuple[str, Write] | None = None
+) -> Iterator[StoreFactory]:
+    """A store of ``kind`` holding only what ``seed`` writes (SQL: written once a session and
+    copied, see ``Databases.seed``); a SQL one's kept states are checked against its history
+    after."""
+    name, write = seed or ("", None)
     if kind == "memory":
-        yield memory_store_factory()
+        factory = memory_store_factory()
+        if write:
+            write(factory)
+        yield factory
         return
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'csip.db'}"
-    else:
-        assert PG_URL
-        url = PG_URL
-        reset = connect(url)
-        with reset.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        reset.dispose()
-    engine = connect(url)
-    migrate(engine)
+    url = databases.working(kind)
+    engine = databases.engine(url)
     try:
-        yield store_factory(engine)
+        sql = store_factory(engine)
+        if write:
+            databases.seed(url, name, lambda: write(sql))
+        yield sql
         assert_states_follow_history(engine)
     finally:
         engine.dispose()

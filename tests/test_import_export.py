@@ -17,6 +17,7 @@ from plan.model import Rag
 from plan.service import existing_plan
 from storage.store import store_factory
 from storage.tables import ActionRow, EventRow
+from tests.conftest import Seed, run_csip
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "plan.xlsx"
 HEADER = ["Ref", "Priority", "Priority Title", "Lead", "Recommendation", "Action", "Owner",
@@ -71,7 +72,8 @@ def test_xlsx_with_title_rows_excel_dates_and_rag_spellings(
             row("3.1", rag="Blue", due=dt.datetime(2017, 9, 30)), row("3.2", rag="", note="")]  # fmt: skip
     assert csip("import", write_xlsx(tmp_path / "plan.xlsx", rows)) == 0
     out = capsys.readouterr().out
-    assert "ignored column: Comments (internal)" in out and "new actions: 8" in out
+    assert "ignored column: Comments (internal)" in out
+    assert "new actions: 8" in out
     view = load(engine)
     assert [view.actions[r].rag for r in ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2")] == [
         Rag.RED, Rag.RED, Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE, Rag.COMPLETE, None,
@@ -79,7 +81,8 @@ def test_xlsx_with_title_rows_excel_dates_and_rag_spellings(
     assert view.actions["3.1"].due_date == dt.date(2017, 9, 30)
     assert view.priorities[2].title == "Priority 2"
     lead = view.person(view.priorities[2].lead_id)
-    assert lead is not None and lead.email == "lead@council.example"
+    assert lead is not None
+    assert lead.email == "lead@council.example"
 
 
 def test_excel_csv_with_bom_crlf_and_blank_trailing_rows(csip: Any, engine: Engine, tmp_path: Path) -> None:
@@ -96,7 +99,8 @@ def test_excel_csv_with_bom_crlf_and_blank_trailing_rows(csip: Any, engine: Engi
     assert view.actions["5.1"].record.description == "Recruit carers, phase 1"
     assert view.actions["5.1"].rag_note == "Waiting, as ever"
     owner = view.person(view.actions["5.2"].owner_id)
-    assert owner is not None and owner.slack_user_id == "U0123ABCD"
+    assert owner is not None
+    assert owner.slack_user_id == "U0123ABCD"
 
 
 def test_a_file_with_bad_rows_changes_nothing_and_lists_every_problem(
@@ -156,16 +160,23 @@ def test_reimport_updates_by_ref_and_keeps_history(csip: Any, engine: Engine, tm
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_export_then_import_changes_nothing(
-    csip: Any, engine: Engine, tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+    database_url: str,
+    seed: Seed,
+    csip: Any,
+    engine: Engine,
+    tmp_path: Path,
+    suffix: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert csip("import", EXAMPLE) == 0
+    seed("the example tracker, imported", lambda: run_csip(database_url, ("import", str(EXAMPLE))))
     before = counts(engine)
     exported = tmp_path / f"out{suffix}"
     assert csip("export", exported) == 0
     capsys.readouterr()
     assert csip("import", exported) == 0
     out = capsys.readouterr().out
-    assert "unchanged: 306" in out and "ignored column" not in out
+    assert "unchanged: 306" in out
+    assert "ignored column" not in out
     assert counts(engine) == before
 
 
@@ -175,7 +186,8 @@ def test_export_writes_uk_dates_and_the_latest_note(csip: Any, tmp_path: Path) -
     sheet = load_workbook(tmp_path / "out.xlsx").active
     header = [cell.value for cell in sheet[1]]
     values = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
-    assert values["RAG"] == "Amber" and values["Note"] == "Because"
+    assert values["RAG"] == "Amber"
+    assert values["Note"] == "Because"
     assert sheet.cell(2, header.index("Due date") + 1).number_format == "DD/MM/YYYY"
 
 

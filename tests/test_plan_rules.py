@@ -19,7 +19,8 @@ from plan.rules import check_note, nearest_refs, ref_key
 
 def test_largest_remainder_prints_the_committee_report_figures() -> None:
     assert largest_remainder([23, 142, 133]) == [8, 48, 44]
-    assert [round(n * 100 / 298) for n in (23, 142, 133)] == [8, 48, 45]  # plain rounding: 101%
+    # Each share rounded on its own, as percent_of rounds one figure, would print 101%.
+    assert [percent_of(n, 298) for n in (23, 142, 133)] == [8, 48, 45]
     assert percent_of(298, 306) == 97
 
 
@@ -87,9 +88,12 @@ def test_history_fold_as_at() -> None:
         event(at[3], kind=EventKind.DUE, due_date=dt.date(2017, 10, 31), note="moved"),
     ]
     july = fold_action(record, events, as_at=at[1])
-    assert july is not None and (july.rag, july.rag_note) == (Rag.RED, "late")
+    assert july is not None
+    assert (july.rag, july.rag_note) == (Rag.RED, "late")
     now = fold_action(record, events)
-    assert now is not None and now.rag is Rag.GREEN and now.rag_since == at[2]
+    assert now is not None
+    assert now.rag is Rag.GREEN
+    assert now.rag_since == at[2]
     assert (now.original_due_date, now.due_date, now.times_rescheduled) == (
         dt.date(2017, 8, 31), dt.date(2017, 10, 31), 1,
     )  # fmt: skip

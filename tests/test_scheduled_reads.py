@@ -34,6 +34,7 @@ from plan.reminders import (
 from plan.rules import is_overdue, worst_first
 from storage.store import SqlStoreFactory
 from storage.tables import ActionRow, StateRow
+from tests.conftest import Databases
 from tests.stores import STORES, fresh_store
 
 CALENDAR = WorkingCalendar()
@@ -86,10 +87,15 @@ def _event(action_id: int, kind: EventKind, at: dt.datetime, **fields: object) -
 
 
 @pytest.fixture(params=STORES)
-def plan(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[StoreFactory, int]]:
+def plan(
+    request: pytest.FixtureRequest, tmp_path: Path, databases: Databases
+) -> Iterator[tuple[StoreFactory, int]]:
     """The varied plan in each kind of store: the memory store's reads answer to the same rules."""
-    with fresh_store(request.param, tmp_path) as open_store:
-        yield open_store, varied_plan(open_store)
+    with fresh_store(request.param, databases, ("the varied plan", varied_plan)) as open_store:
+        with open_store() as store:
+            plan_id = store.find_plan_id("TVARIED")
+        assert plan_id is not None
+        yield open_store, plan_id
 
 
 @pytest.fixture
@@ -107,7 +113,8 @@ def test_each_owners_shortlist_is_what_the_rules_pick(plan: tuple[StoreFactory, 
             if a.rag_confirmed_at and a.rag is not Rag.COMPLETE and a.due_date and a.owner_id
         )
         kept_earliest = store.earliest_confirmation(plan_id)
-        assert kept_earliest is not None and kept_earliest <= earliest
+        assert kept_earliest is not None
+        assert kept_earliest <= earliest
         reasons = set()
         for day in DAYS:
             attention = attention_on(day, CALENDAR, RULES, earliest)

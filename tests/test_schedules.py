@@ -25,10 +25,11 @@ from schedules.tick import TickReport, run_due
 from sheets.cells import Cell
 from storage.store import SqlStoreFactory as StoreFactory
 from storage.tables import DeliveryRow
-from tests.conftest import load_grid, serving
+from tests.conftest import Seed, load_grid, serving
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn, rate_limited, server_error
 
+pytestmark = pytest.mark.usefixtures("charts_drawn_once")  # the digest's chart: see conftest
 ALICE_EMAIL, BOB_EMAIL, CAROL_EMAIL = "alice@council.example", "bob@council.example", "carol@council.example"
 HEADER: list[Cell] = [
     "Ref",
@@ -55,8 +56,13 @@ def row(ref: str, owner: str, due: dt.date, rag: str, note: str = "Because") -> 
 
 
 @pytest.fixture
-def week_plan(open_store: StoreFactory) -> StoreFactory:
+def week_plan(open_store: StoreFactory, seed: Seed) -> StoreFactory:
     """Actions timed so that the week of Monday 1 December 2025 has something every day."""
+    seed("the week plan", lambda: write_week_plan(open_store))
+    return open_store
+
+
+def write_week_plan(open_store: StoreFactory) -> None:
     # 2.3 was last confirmed on 4 November: stale (28 days) on Tuesday 2 December.
     load_grid(
         open_store, [HEADER, row("2.3", BOB_EMAIL, dt.date(2026, 3, 31), "Green")], dt.date(2025, 11, 4)
@@ -75,7 +81,6 @@ def week_plan(open_store: StoreFactory) -> StoreFactory:
         ],
         dt.date(2025, 11, 10),
     )
-    return open_store
 
 
 @pytest.fixture
@@ -108,7 +113,8 @@ def test_a_week_of_ticks_sends_exactly_what_is_due(
     week_plan: StoreFactory, client: WebClient, schedule_settings: Settings, slack: SlackStandIn
 ) -> None:
     first = tick(week_plan, client, schedule_settings, london(2025, 12, 1, 8, 55))
-    assert slack.posted() == [] and len(first.skipped) == 5  # Friday's and November's slots: too late
+    assert slack.posted() == []
+    assert len(first.skipped) == 5  # Friday's and November's slots: too late
     for day in range(1, 6):
         for hour, minute in ((8, 55), (9, 5), (12, 0), (17, 30)):
             tick(week_plan, client, schedule_settings, london(2025, 12, day, hour, minute))
@@ -123,8 +129,13 @@ def test_a_week_of_ticks_sends_exactly_what_is_due(
     }
     monday_alice = next(p for p in posts if p["channel"] == "UALICE")
     text = json.dumps(monday_alice["blocks"])
-    assert "5.1" in text and "5.2" in text and "5.3" in text and "5.4" not in text
-    assert "in 1 working day" in text and "in 7 working days" in text and "7 working days overdue" in text
+    assert "5.1" in text
+    assert "5.2" in text
+    assert "5.3" in text
+    assert "5.4" not in text
+    assert "in 1 working day" in text
+    assert "in 7 working days" in text
+    assert "7 working days overdue" in text
     tuesday_bob = [p for p in posts if p["channel"] == "UBOB"][1]
     assert "Still Green?" in json.dumps(tuesday_bob["blocks"])
     digest = [p for p in posts if p["channel"] == "CDIGEST"]
@@ -144,7 +155,9 @@ def test_the_same_tick_twice_sends_nothing_new(
     tick(week_plan, client, schedule_settings, at)
     once = len(slack.posted())
     report = tick(week_plan, client, schedule_settings, at)
-    assert len(slack.posted()) == once and report.planned == [] and not report.outcomes
+    assert len(slack.posted()) == once
+    assert report.planned == []
+    assert not report.outcomes
 
 
 def test_a_crash_between_claim_and_send_is_retried_once_the_claim_lapses(
@@ -160,12 +173,14 @@ def test_a_crash_between_claim_and_send_is_retried_once_the_claim_lapses(
     monkeypatch.setattr("schedules.tick.send", crash)
     with pytest.raises(SystemExit):
         tick(week_plan, client, schedule_settings, london(2025, 12, 1))
-    assert slack.posted() == [] and statuses(week_plan)["sending"] > 0
+    assert slack.posted() == []
+    assert statuses(week_plan)["sending"] > 0
     monkeypatch.setattr("schedules.tick.send", send)
     tick(week_plan, client, schedule_settings, london(2025, 12, 1, 9, 10))  # claims still held
     assert slack.posted() == []
     tick(week_plan, client, schedule_settings, london(2025, 12, 1, 9, 20))
-    assert sent_to(slack)["UALICE"] == 1 and statuses(week_plan)["sending"] == 0
+    assert sent_to(slack)["UALICE"] == 1
+    assert statuses(week_plan)["sending"] == 0
 
 
 def test_rate_limited_then_ok_delivers_once(
@@ -179,7 +194,8 @@ def test_rate_limited_then_ok_delivers_once(
     tick(week_plan, client, schedule_settings, london(2025, 12, 1))
     assert 30 <= retry_waits[0] < 31
     assert len(slack.calls_to("chat.postMessage")) == len(slack.posted()) + 1
-    assert len(slack.posted()) == 10 and statuses(week_plan)["delivered"] == 6
+    assert len(slack.posted()) == 10
+    assert statuses(week_plan)["delivered"] == 6
 
 
 def test_slack_down_leaves_sends_pending_for_the_next_tick(
@@ -187,7 +203,8 @@ def test_slack_down_leaves_sends_pending_for_the_next_tick(
 ) -> None:
     slack.script("chat.postMessage", *[server_error()] * 3)  # the first send and both retries
     report = tick(week_plan, client, schedule_settings, london(2025, 12, 1))
-    assert report.outcomes["retry"] == 1 and statuses(week_plan)["pending"] == 1
+    assert report.outcomes["retry"] == 1
+    assert statuses(week_plan)["pending"] == 1
     tick(week_plan, client, schedule_settings, london(2025, 12, 1, 9, 10))
     assert statuses(week_plan) == {"delivered": 6, "unreachable": 1}
     assert len(slack.posted()) == 10
@@ -200,10 +217,12 @@ def test_a_thread_reply_that_fails_is_retried_without_reposting_the_message(
     # Alice, Bob, Carol and the digest itself go; its first thread reply fails, retries included.
     slack.script("chat.postMessage", None, None, None, None, *[server_error()] * 3)
     tick(week_plan, client, settings, london(2025, 12, 1))
-    assert sent_to(slack)["CDIGEST"] == 1 and statuses(week_plan)["pending"] == 1
+    assert sent_to(slack)["CDIGEST"] == 1
+    assert statuses(week_plan)["pending"] == 1
     tick(week_plan, client, settings, london(2025, 12, 1, 9, 10))
     digest = [p for p in slack.posted() if p["channel"] == "CDIGEST"]
-    assert len(digest) == 4 and sum("thread_ts" not in p for p in digest) == 1
+    assert len(digest) == 4
+    assert sum("thread_ts" not in p for p in digest) == 1
 
 
 @pytest.mark.parametrize("replicas", [2, 4])
@@ -317,7 +336,8 @@ def test_a_digest_three_days_late_is_skipped_with_a_log_line(
     report = tick(week_plan, client, schedule_settings, london(2025, 12, 4, 9, 30))  # Thursday
     assert "digest 2025-12-01" in report.skipped
     assert "skipping digest 2025-12-01" in caplog.text
-    assert sent_to(slack)["CDIGEST"] == 0 and sent_to(slack)["UALICE"] == 1  # Thursday's own DM
+    assert sent_to(slack)["CDIGEST"] == 0
+    assert sent_to(slack)["UALICE"] == 1  # Thursday's own DM
 
 
 @pytest.fixture
@@ -361,7 +381,8 @@ def test_green_button_updates_and_marks_the_reminder_in_place(
     where = press(reminded, "UALICE", "green", "5.1")
     update = reminded.slack.wait_for(lambda calls: any(c.method == "chat.update" for c in calls))
     params = next(c for c in update if c.method == "chat.update").params
-    assert params["channel"] == "DALICE" and params["ts"] == where["ts"]
+    assert params["channel"] == "DALICE"
+    assert params["ts"] == where["ts"]
     blocks = json.dumps(params["blocks"])
     assert "5.1: marked Green by <@UALICE>" in blocks
     assert '"block_id": "reminder:5.2"' in blocks  # the other actions keep their buttons
@@ -409,7 +430,8 @@ def test_red_button_asks_for_the_reason_then_marks_the_reminder(
     calls = reminded.slack.wait_for(lambda calls: any(c.method == "chat.update" for c in calls))
     assert rag_of(week_plan, "5.2") == "red"
     update = next(c for c in calls if c.method == "chat.update")
-    assert update.params["ts"] == where["ts"] and "5.2: marked Red" in json.dumps(update.params["blocks"])
+    assert update.params["ts"] == where["ts"]
+    assert "5.2: marked Red" in json.dumps(update.params["blocks"])
 
 
 def test_snooze_keeps_an_action_out_of_reminders(
@@ -420,7 +442,8 @@ def test_snooze_keeps_an_action_out_of_reminders(
     tick(week_plan, client, schedule_settings, london(2025, 12, 3))
     monday, wednesday = [p for p in reminded.slack.posted() if p["channel"] == "UALICE"]
     assert "5.3" in json.dumps(monday["blocks"])
-    assert "5.1" in json.dumps(wednesday["blocks"]) and "5.3" not in json.dumps(wednesday["blocks"])
+    assert "5.1" in json.dumps(wednesday["blocks"])
+    assert "5.3" not in json.dumps(wednesday["blocks"])
 
 
 def test_confirming_a_stale_rag_stops_the_flag(

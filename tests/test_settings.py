@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from csip.cli import main
 from csip.settings import Settings
 
 
-def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Read from these variables alone: none set outside the test, and no .env file."""
+    for name in list(os.environ):
+        if name.startswith(("CSIP_", "SLACK_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # an empty folder: no .env to find, were one looked for
     monkeypatch.setenv("CSIP_ADMINS", "U01, U02 ,")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")

@@ -32,13 +32,6 @@ def test_owner_updates_rag_with_a_reason(http: SlackHttp, small_plan: StoreFacto
     ]
 
 
-def test_green_and_complete_need_no_reason(http: SlackHttp, small_plan: StoreFactory) -> None:
-    http.reply_to(ALICE, "update 5.3 green")
-    assert history(small_plan, "5.3")[0][:2] == ("green", None)
-    http.reply_to(ALICE, "update 5.3 complete Evidence filed in the CSIGB pack", response="r2")
-    assert history(small_plan, "5.3")[0][:2] == ("complete", "Evidence filed in the CSIGB pack")
-
-
 def test_red_without_a_reason_is_refused(http: SlackHttp, small_plan: StoreFactory) -> None:
     reply = http.reply_to(ALICE, "update 5.1 red")
     assert "Red needs a reason" in text_of(reply)
@@ -50,7 +43,8 @@ def test_bad_rag_word_and_unknown_ref_change_nothing(http: SlackHttp, small_plan
     assert "'purple' is not a RAG status" in text_of(reply)
     reply = http.reply_to(ALICE, "update 5.4 green", response="r2")
     assert "There is no action 5.4" in text_of(reply)
-    assert "5.1" in text_of(reply) and "Did you mean" in text_of(reply)
+    assert "5.1" in text_of(reply)
+    assert "Did you mean" in text_of(reply)
     assert history(small_plan, "5.3")[0][0] == "red"
 
 
@@ -72,29 +66,34 @@ def test_lead_and_admin_may_update(http: SlackHttp, small_plan: StoreFactory) ->
 def test_note_is_escaped_and_never_pings(http: SlackHttp) -> None:
     reply = http.reply_to(ALICE, "update 5.3 red <!channel> see <@UBOB> & co")
     blocks = text_of(reply)
-    assert "<!channel>" not in blocks and "<@UBOB>" not in blocks
+    assert "<!channel>" not in blocks
+    assert "<@UBOB>" not in blocks
     assert "&lt;!channel&gt; see &lt;@UBOB&gt; &amp; co" in blocks
-
-
-def test_long_note_is_refused(http: SlackHttp, small_plan: StoreFactory) -> None:
-    reply = http.reply_to(ALICE, "update 5.3 red " + "x" * 2001)
-    assert "limit is 2,000" in text_of(reply)
-    assert history(small_plan, "5.3")[0][1] == "Provider contract delayed"
 
 
 def test_show_mine_overdue_summary_help(http: SlackHttp) -> None:
     show = text_of(http.reply_to(ALICE, "show 5.3", response="show"))
-    assert "Return home interviews" in show and "31 August 2017" in show and "Red" in show
+    assert "Return home interviews" in show
+    assert "31 August 2017" in show
+    assert "Red" in show
     assert "<@UALICE>" in show  # owner's e-mail resolved to a Slack id for the mention
     mine = text_of(http.reply_to(ALICE, "mine", response="mine"))
-    assert "5.1" in mine and "5.3" in mine and "5.2" not in mine
+    assert "5.1" in mine
+    assert "5.3" in mine
+    assert "5.2" not in mine
     overdue = text_of(http.reply_to(BOB, "overdue", response="overdue"))
-    assert "5.1" in overdue and "5.3" in overdue and "2.1" not in overdue and "5.2" not in overdue
+    assert "5.1" in overdue
+    assert "5.3" in overdue
+    assert "2.1" not in overdue
+    assert "5.2" not in overdue
     summary = text_of(http.reply_to(BOB, "summary", response="summary"))
     assert "3 of 4 actions due (75%)" in summary
-    assert "Red 1 (34%)" in summary and "Amber 1 (33%)" in summary and "Green 1 (33%)" in summary
+    assert "Red 1 (34%)" in summary
+    assert "Amber 1 (33%)" in summary
+    assert "Green 1 (33%)" in summary
     one = text_of(http.reply_to(BOB, "summary 5", response="summary5"))
-    assert "Priority 5 Children Looked After" in one and "2 of 3 actions due" in one
+    assert "Priority 5 Children Looked After" in one
+    assert "2 of 3 actions due" in one
     help_text = text_of(http.reply_to(BOB, "help", response="help"))
     assert "/csip update" in help_text
     unknown = text_of(http.reply_to(BOB, "frobnicate", response="unknown"))
@@ -103,7 +102,8 @@ def test_show_mine_overdue_summary_help(http: SlackHttp) -> None:
 
 def test_lead_reschedules_and_history_keeps_the_original(http: SlackHttp, small_plan: StoreFactory) -> None:
     reply = http.reply_to(CAROL, "due 5.3 31/10/2017 Provider start date moved")
-    assert "31 October 2017" in text_of(reply) and "Originally due 31 August 2017" in text_of(reply)
+    assert "31 October 2017" in text_of(reply)
+    assert "Originally due 31 August 2017" in text_of(reply)
     with small_plan() as store:
         action = store.load(existing_plan(store, "default")).actions["5.3"]
     assert (action.original_due_date.isoformat(), action.due_date.isoformat()) == (  # type: ignore[union-attr]
@@ -130,7 +130,8 @@ def test_admin_reassigns_to_a_mentioned_user(http: SlackHttp, small_plan: StoreF
     with small_plan() as store:
         view = store.load(existing_plan(store, "default"))
     owner = view.person(view.actions["5.3"].owner_id)
-    assert owner is not None and owner.email == "dave@elsewhere.example"
+    assert owner is not None
+    assert owner.email == "dave@elsewhere.example"
     # the new owner may now update it; the old one may not
     assert "5.3 is now Green" in text_of(http.reply_to(DAVE, "update 5.3 green", response="r2"))
     assert "Only the owner" in text_of(http.reply_to(ALICE, "update 5.3 red no", response="r3"))

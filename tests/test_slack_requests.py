@@ -46,7 +46,8 @@ def test_rate_limited_lookup_honours_retry_after_and_updates_once(
     reply = http.reply_to(ALICE, "update 5.3 green")
     assert "5.3 is now Green" in json.dumps(reply["blocks"])
     assert len(http.slack.calls_to("users.info")) == 2
-    assert len(retry_waits) == 1 and 7 <= retry_waits[0] < 8
+    assert len(retry_waits) == 1
+    assert 7 <= retry_waits[0] < 8
     assert len(http.slack.wait_for_response()) == 1
 
 
@@ -54,7 +55,8 @@ def test_server_error_is_retried(http: SlackHttp, retry_waits: list[float]) -> N
     http.slack.script("users.lookupByEmail", server_error())
     reply = http.reply_to(ALICE, "show 5.3")
     assert "<@UALICE>" in json.dumps(reply["blocks"])
-    assert len(http.slack.calls_to("users.lookupByEmail")) == 2 and len(retry_waits) == 1
+    assert len(http.slack.calls_to("users.lookupByEmail")) == 2
+    assert len(retry_waits) == 1
 
 
 def test_slack_down_still_gets_an_answer_and_writes_nothing(
@@ -70,7 +72,8 @@ def test_a_refused_reply_falls_back_to_plain_text(http: SlackHttp) -> None:
     http.slack.script("response/r1", Answer(400, {"ok": False, "error": "invalid_blocks"}))
     http.command(ALICE, "show 5.3")
     replies = http.slack.wait_for_response(count=2)
-    assert "blocks" in replies[0] and "blocks" not in replies[1]
+    assert "blocks" in replies[0]
+    assert "blocks" not in replies[1]
     assert replies[1]["text"].startswith("5.3")
 
 
@@ -147,7 +150,8 @@ def test_modal_red_without_reason_shows_the_error_in_the_form(
     status, body = submit(http, ALICE, modal_values("5.1", "red", None), "{}")
     assert status == 200
     answer = json.loads(body)
-    assert answer["response_action"] == "errors" and "Red needs a reason" in answer["errors"]["note"]
+    assert answer["response_action"] == "errors"
+    assert "Red needs a reason" in answer["errors"]["note"]
     assert rag_of(small_plan, "5.1") == "amber"
 
 

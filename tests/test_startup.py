@@ -11,13 +11,16 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from csip.reporting import FORMATS
 from reports import render
 from storage.database import HEAD_REVISION, alembic_config, connect, migrate, schema_revisions
+from tests.conftest import Databases, run_csip
 
 ROOT = Path(__file__).parent.parent
 HEAVY = (
@@ -48,37 +51,35 @@ COMMANDS = ("import", "export", "serve", "run-due", "digest", "exemption", "repo
 TRACKER = "Ref,Priority,Action,Owner,Due date,RAG\n1.1,1,Audit case files,jo@council.example,31/07/2017,Red\n"
 
 
-def run(*commands: list[str], database_url: str | None = None) -> tuple[list[int], list[str], str]:
-    """Run `csip` once per command in one new interpreter: the exit codes, the heavy packages
-    loaded by the end, and the output."""
+def start(*commands: list[str], database_url: str | None = None) -> subprocess.Popen[str]:
+    """Start `csip`, once per command, in one new interpreter."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("CSIP_")}
     if database_url:
         env["CSIP_DATABASE_URL"] = database_url
-    done = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-c", PROBE, json.dumps(commands)],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=True,
     )
-    output, _, last = done.stdout.rstrip("\n").rpartition("\n")
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[list[int], list[str], str]:
+    """The exit codes of the commands a :func:`start` ran, the heavy packages loaded by the end,
+    and the output."""
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stdout + stderr
+    output, _, last = stdout.rstrip("\n").rpartition("\n")
     probe = json.loads(last)
-    return probe["codes"], probe["loaded"], output + done.stderr
+    return probe["codes"], probe["loaded"], output + stderr
 
 
-def csip(*args: str, database_url: str | None = None) -> tuple[int, list[str], str]:
-    """Run `csip ARGS` in a new interpreter: its exit code, the heavy packages it loaded, its output."""
-    codes, loaded, output = run(list(args), database_url=database_url)
-    return codes[0], loaded, output
-
-
-def migrated_database(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'csip.db'}"
-    engine = connect(url)
-    migrate(engine)
-    engine.dispose()
-    return url
+def run(*commands: list[str], database_url: str | None = None) -> tuple[list[int], list[str], str]:
+    """Run `csip` once per command in one new interpreter: the exit codes, the heavy packages
+    loaded by the end, and the output."""
+    return finish(start(*commands, database_url=database_url))
 
 
 def test_help_imports_nothing_heavy() -> None:
@@ -88,24 +89,50 @@ def test_help_imports_nothing_heavy() -> None:
     assert loaded == [], f"csip --help imported {loaded}"
 
 
-def test_commands_on_an_up_to_date_database_skip_alembic_and_unused_renderers(tmp_path: Path) -> None:
-    url = migrated_database(tmp_path)
-    tracker = tmp_path / "plan.csv"
+@pytest.fixture(scope="module")
+def started(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """The interpreters the tests below read, all started at once: each takes most of a second
+    to start and import what its command needs, and none waits for another."""
+    folder = tmp_path_factory.mktemp("startup")
+    tracker = folder / "plan.csv"
     tracker.write_text(TRACKER)
+    planned = databases.fresh("sqlite", folder / "planned.db")
+    run_csip(planned, ("import", str(tracker)))
+    interpreters = {
+        "import": start(
+            ["import", str(tracker)], database_url=databases.fresh("sqlite", folder / "empty.db")
+        ),
+        "report": start(["report", "--format", "text"], database_url=planned),
+        "no plan": start(
+            ["report", "--format", "text"], database_url=databases.fresh("sqlite", folder / "none.db")
+        ),
+    }
+    yield interpreters
+    for process in interpreters.values():
+        if process.poll() is None:  # its test never read it
+            process.kill()
+            process.communicate()
 
-    code, loaded, output = csip("import", str(tracker), database_url=url)
+
+def test_commands_on_an_up_to_date_database_skip_alembic_and_unused_renderers(
+    started: dict[str, subprocess.Popen[str]],
+) -> None:
+    (code,), loaded, output = finish(started["import"])  # into an empty database
     assert code == 0, output
     assert not {"alembic", "docx", "matplotlib", "slack_bolt"} & set(loaded), loaded
 
-    code, loaded, output = csip("report", "--format", "text", database_url=url)
+    (code,), loaded, output = finish(started["report"])  # on a plan imported from the same tracker
     assert code == 0, output
     assert "a total of 1 action (100%) RAG rated 'Red'" in output, output
     assert not {"alembic", "docx", "matplotlib", "openpyxl", "slack_bolt"} & set(loaded), loaded
 
 
-def test_input_errors_still_exit_2(tmp_path: Path) -> None:
-    code, _, output = csip("report", "--format", "text", database_url=migrated_database(tmp_path))
-    assert code == 2 and "There is no plan yet" in output, output
+def test_input_errors_still_exit_2(started: dict[str, subprocess.Popen[str]]) -> None:
+    (code,), _, output = finish(started["no plan"])
+    assert code == 2, output
+    assert "There is no plan yet" in output, output
 
 
 def test_head_revision_is_alembics_head() -> None:

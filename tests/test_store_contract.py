@@ -19,6 +19,7 @@ from plan.ports import PlanStore, StoreFactory, Which
 from plan.service import import_sheet
 from sheets.cells import Cell
 from sheets.rows import read_sheet
+from tests.conftest import Databases
 from tests.stores import STORES, fresh_store
 
 NOW = dt.datetime(2017, 9, 5, 10, 30, tzinfo=dt.UTC)
@@ -37,8 +38,10 @@ GRID: list[list[Cell]] = [
 
 
 @pytest.fixture(params=STORES)
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
-    with fresh_store(request.param, tmp_path) as fresh:
+def open_store(
+    request: pytest.FixtureRequest, tmp_path: Path, databases: Databases
+) -> Iterator[StoreFactory]:
+    with fresh_store(request.param, databases) as fresh:
         yield fresh
 
 
