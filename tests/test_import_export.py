@@ -16,7 +16,7 @@ from plan.figures import plan_figures
 from plan.model import Rag
 from plan.service import existing_plan
 from storage.store import store_factory
-from storage.tables import ActionRow, EventRow
+from storage.tables import ActionRow, Base, EventRow
 from tests.conftest import Seed, run_csip
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "plan.xlsx"
@@ -50,6 +50,14 @@ def row(ref: str, owner: str = "jo@council.example", due: Any = dt.date(2017, 8,
     priority = int(ref.split(".")[0])
     return [ref, priority, f"Priority {priority}", "lead@council.example", "4", f"Action {ref}",
             owner, due, rag, note, "internal"]  # fmt: skip
+
+
+def rows_in_every_table(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table.name: connection.scalar(select(func.count()).select_from(table)) or 0
+            for table in Base.metadata.sorted_tables
+        }
 
 
 def counts(engine: Engine) -> tuple[int, int]:
@@ -128,7 +136,7 @@ def test_dry_run_reports_and_writes_nothing(
 ) -> None:
     assert csip("import", write_xlsx(tmp_path / "p.xlsx", [row("1.1"), row("1.2")]), "--dry-run") == 0
     assert "new actions: 2" in capsys.readouterr().out
-    assert counts(engine) == (0, 0)
+    assert set(rows_in_every_table(engine).values()) == {0}  # not even the plan or its people
 
 
 def test_backfilled_trackers_give_a_true_history(csip: Any, engine: Engine, tmp_path: Path) -> None:
@@ -208,7 +216,11 @@ def test_unreadable_inputs_get_a_clear_message(
     capsys.readouterr()
     assert csip("export", tmp_path / "no-such-folder" / "out.xlsx") == 2
     assert "not a folder" in capsys.readouterr().err
-    assert not list(tmp_path.rglob("*.xlsx"))
+    (tmp_path / "exports.xlsx").mkdir()
+    assert csip("export", tmp_path / "exports.xlsx") == 2
+    assert "is a folder; give a file name" in capsys.readouterr().err
+    left = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*"))
+    assert left == ["exports.xlsx", "latin.csv", "plan.csv"]  # no export, no temporary file
 
 
 def test_the_example_plan_gives_the_committee_figures(csip: Any, engine: Engine) -> None:

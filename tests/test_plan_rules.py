@@ -102,7 +102,9 @@ def test_history_fold_as_at() -> None:
 
 def test_refs_sort_and_suggest() -> None:
     assert sorted(["2.10", "2.9", "10.1", "2.1"], key=ref_key) == ["2.1", "2.9", "2.10", "10.1"]
-    assert "5.3" in nearest_refs("5.33", ["5.3", "5.1", "9.9"])
+    assert nearest_refs("5.33", ["5.3", "5.1", "9.9"]) == ["5.3", "5.1"]  # most alike first; 9.9 is not
+    assert nearest_refs("5.4", ["2.1", "5.1", "5.2", "5.3"]) == ["5.3", "5.2", "5.1"]  # three at most
+    assert nearest_refs("8.8", ["2.3", "4.5"]) == []  # nothing alike: no suggestion
 
 
 def test_command_parsing() -> None:

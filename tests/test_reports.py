@@ -18,8 +18,11 @@ from sqlalchemy import Engine
 from csip.cli import main
 from plan.model import ActionRecord, ActionState, PlanView, Priority, Rag
 from plan.report import build_report
+from plan.rules import Caller
+from plan.service import Change, existing_plan, update_rag
 from reports.prose import paragraph
 from storage.store import SqlStoreFactory as StoreFactory
+from storage.store import store_factory
 from tests.conftest import ALICE, IMPORT_AUGUST, IMPORT_SEPTEMBER, Seed, run_csip, serving
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn
@@ -137,11 +140,17 @@ def test_png_is_a_real_image_of_the_expected_size(csip: Any, tmp_path: Path) -> 
     assert png_size(path.read_bytes()) == (1200, 1000)
 
 
+OUT = "{out}"  # the test's own folder: a refused report must leave nothing there
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--as-at", "2999-01-01"], "is in the future"),
-        (["--as-at", "2017-09-30", "--compare", "2017-10-31"], "--compare must be a date before"),
+        (["--as-at", "2999-01-01", "--format", "docx", "--output", OUT], "is in the future"),
+        (
+            ["--as-at", "2017-09-30", "--compare", "2017-10-31", "--format", "docx", "--output", OUT],
+            "--compare must be a date before",
+        ),
         (["--format", "docx"], "give --output"),
         (["--format", "docx", "--output", "/no/such/folder/report.docx"], "is not a folder"),
     ],
@@ -149,9 +158,10 @@ def test_png_is_a_real_image_of_the_expected_size(csip: Any, tmp_path: Path) -> 
 def test_bad_input_gets_a_clear_message_and_no_file(
     csip: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    assert csip("report", *args) == 2
+    output = tmp_path / "report.docx"
+    assert csip("report", *[str(output) if arg == OUT else arg for arg in args]) == 2
     assert message in capsys.readouterr().err
-    assert not list(tmp_path.glob("*.docx"))
+    assert list(tmp_path.iterdir()) == []  # neither the report nor a temporary file
 
 
 def test_unknown_format_and_bad_date_are_refused(csip: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -159,7 +169,9 @@ def test_unknown_format_and_bad_date_are_refused(csip: Any, capsys: pytest.Captu
         with pytest.raises(SystemExit) as exit_:
             csip("report", *args)
         assert exit_.value.code == 2
-    assert "invalid choice: 'pdf'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "invalid choice: 'pdf'" in err
+    assert "'31/08/2017' is not a date like 2017-08-31" in err
 
 
 def test_a_failed_write_leaves_no_partial_file(
@@ -170,27 +182,46 @@ def test_a_failed_write_leaves_no_partial_file(
     target = folder / "report.xlsx"
     target.write_bytes(b"the old report")
 
-    def broken(report: Any) -> bytes:
-        raise OSError(28, "No space left on device")
+    write_bytes = Path.write_bytes
 
-    monkeypatch.setattr("reports.workbook.report_xlsx", broken)
-    assert csip("report", "--format", "xlsx", "--output", target) == 2
+    def disk_fills_halfway(path: Path, content: bytes) -> int:
+        write_bytes(path, content[: len(content) // 2])
+        raise OSError(28, "No space left on device", str(path))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "write_bytes", disk_fills_halfway)
+        assert csip("report", "--format", "xlsx", "--output", target) == 2
     assert target.read_bytes() == b"the old report"
-    assert list(folder.iterdir()) == [target]
+    assert list(folder.iterdir()) == [target]  # the half-written temporary file is gone too
 
 
-def test_audit_csv_lists_every_change(csip: Any, tmp_path: Path) -> None:
+def test_audit_csv_lists_every_change(csip: Any, engine: Engine, tmp_path: Path) -> None:
+    with store_factory(engine)() as store:  # the owner's own update, as Slack makes it
+        plan_id = existing_plan(store, "default")
+        owner = store.person_by_email(plan_id, "fen.lowe@anyborough.example")
+        assert owner is not None
+        change = Change(
+            plan_id, Caller(owner.id, False), "5.4", dt.datetime(2017, 10, 2, 9, 30, tzinfo=dt.UTC)
+        )
+        update_rag(store, change, Rag.AMBER, "Two posts still unfilled")
     path = tmp_path / "audit.csv"
     assert csip("audit", "--ref", "5.4", "--output", path) == 0
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["When", "Recorded", "Ref", "What", "Old", "New", "Reason", "Who", "Via"]
-    assert [(r[0], r[3], r[4], r[5], r[8]) for r in rows[1:]] == [
-        ("31/08/2017 00:00", "Created", "", rows[1][5], "import"),
-        ("31/08/2017 00:00", "RAG", "", "Red", "import"),
-        ("30/09/2017 00:00", "RAG", "Red", "Green", "import"),
-    ]
+    created, *_ = rows[1:]
+    assert created[1]  # when it was recorded: the moment of the import, whenever that was
+    assert [[cell for n, cell in enumerate(row) if n != 1] for row in rows[1:]] == [
+        ["31/08/2017 00:00", "5.4", "Created", "", "owner fen.lowe@anyborough.example, due 26 October 2016",
+         "", "", "import"],
+        ["31/08/2017 00:00", "5.4", "RAG", "", "Red",
+         "Delayed by recruitment freeze; revised plan to CSIGB in September", "", "import"],
+        ["30/09/2017 00:00", "5.4", "RAG", "Red", "Green", "", "", "import"],
+        ["02/10/2017 10:30", "5.4", "RAG", "Green", "Amber", "Two posts still unfilled",
+         "Fen Lowe (fen.lowe@anyborough.example)", "slack"],
+    ]  # fmt: skip
+    assert rows[4][1] == "02/10/2017 10:30"  # recorded when it was made
     assert csip("audit", "--since", "2017-09-01", "--output", path) == 0
-    assert len(path.read_text(encoding="utf-8-sig").splitlines()) == 1 + 17
+    assert len(path.read_text(encoding="utf-8-sig").splitlines()) == 1 + 17 + 1
 
 
 def plan_with(reds: dict[int, int]) -> PlanView:

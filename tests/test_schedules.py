@@ -467,5 +467,12 @@ def test_confirming_a_stale_rag_stops_the_flag(
         assert status == 200
         update = slack.wait_for(lambda calls: any(c.method == "chat.update" for c in calls))
         assert "confirmed still Green" in json.dumps([c.params for c in update if c.method == "chat.update"])
+    before = len(slack.posted())
     tick(week_plan, client, schedule_settings, london(2025, 12, 9))  # a week on: would be flagged again
-    assert "Still Green?" not in json.dumps([p for p in slack.posted() if p["channel"] == "UBOB"][-1])
+    reminders = [
+        p
+        for p in slack.posted()[before:]
+        if p["channel"] == "UBOB" and "improvement plan actions need a look" in p["text"]
+    ]
+    assert len(reminders) == 1  # Bob still hears about his other action that day
+    assert "Still Green?" not in json.dumps(reminders[0]["blocks"])
