@@ -31,6 +31,7 @@ from schedules.planning import (
 )
 from sheets.cells import Cell
 from sheets.rows import read_sheet
+from tests.conftest import PLAN_GRID
 from tests.memory_store import memory_store_factory
 
 TEAM = "default"
@@ -40,17 +41,7 @@ SCHEDULE = Schedule(TEAM, Channels(digest=("CDIGEST",), governance="CGOV", manag
 CALENDAR = WorkingCalendar(SCHEDULE.send_time)
 MONDAY, TUESDAY, WEDNESDAY = dt.date(2025, 12, 1), dt.date(2025, 12, 2), dt.date(2025, 12, 3)
 ZED = "zed@nowhere.example"
-HEADER: list[Cell] = [
-    "Ref",
-    "Priority",
-    "Priority title",
-    "Lead",
-    "Action",
-    "Owner",
-    "Due date",
-    "RAG",
-    "Note",
-]
+HEADER: list[Cell] = PLAN_GRID[0]
 IMPORTED = dt.datetime(2025, 11, 10, 12, tzinfo=dt.UTC)
 
 

@@ -25,23 +25,13 @@ from schedules.tick import TickReport, run_due
 from sheets.cells import Cell
 from storage.store import SqlStoreFactory as StoreFactory
 from storage.tables import DeliveryRow
-from tests.conftest import Seed, load_grid, serving
+from tests.conftest import PLAN_GRID, Seed, load_grid, serving
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn, rate_limited, server_error
 
 pytestmark = pytest.mark.usefixtures("charts_drawn_once")  # the digest's chart: see conftest
 ALICE_EMAIL, BOB_EMAIL, CAROL_EMAIL = "alice@council.example", "bob@council.example", "carol@council.example"
-HEADER: list[Cell] = [
-    "Ref",
-    "Priority",
-    "Priority title",
-    "Lead",
-    "Action",
-    "Owner",
-    "Due date",
-    "RAG",
-    "Note",
-]
+HEADER: list[Cell] = PLAN_GRID[0]
 
 
 def london(year: int, month: int, day: int, hour: int = 9, minute: int = 5) -> dt.datetime:
