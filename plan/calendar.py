@@ -8,6 +8,7 @@ local, because the instant is built from the London date and time, not by adding
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from functools import cache
 
 import holidays
@@ -17,26 +18,29 @@ from plan.clock import LONDON
 ONE_DAY = dt.timedelta(days=1)
 
 
-@cache
-def _bank_holidays() -> holidays.HolidayBase:
-    # England's list; Wales has the same bank holidays.
-    return holidays.country_holidays("GB", subdiv="ENG")
-
-
-def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays()
+_LOADING = threading.Lock()
 
 
 @cache
 def _ranks_in_year(year: int) -> tuple[int, ...]:
     """For each day of ``year``, the working days from 1 January up to and including it. Kept
-    for the process: every calendar and every tick shares them."""
-    ranks, count, day = [], 0, dt.date(year, 1, 1)
-    while day.year == year:
-        count += is_working_day(day)
-        ranks.append(count)
-        day += ONE_DAY
-    return tuple(ranks)
+    for the process: every calendar and every tick shares them. One thread at a time fills
+    them in: ``holidays`` loads a year on first use, and not safely across threads."""
+    with _LOADING:
+        # England's list; Wales has the same bank holidays.
+        bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=year)
+        ranks, count, day = [], 0, dt.date(year, 1, 1)
+        while day.year == year:
+            count += day.weekday() < 5 and day not in bank_holidays
+            ranks.append(count)
+            day += ONE_DAY
+        return tuple(ranks)
+
+
+def is_working_day(day: dt.date) -> bool:
+    """A weekday that is not an England and Wales bank holiday."""
+    ranks, index = _ranks_in_year(day.year), day.timetuple().tm_yday - 1
+    return ranks[index] > (ranks[index - 1] if index else 0)
 
 
 @cache

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import json
 
+import holidays
 import pytest
 
 from bot.blocks import context, context_dict, section, section_dict
@@ -37,6 +38,14 @@ def test_bank_holidays_and_weekends_are_not_working_days() -> None:
     assert CALENDAR.first_working_day(2025, 11) == dt.date(2025, 11, 3)
     assert CALENDAR.working_days_between(dt.date(2025, 12, 24), dt.date(2025, 12, 29)) == 1
     assert CALENDAR.working_days_between(dt.date(2025, 12, 29), dt.date(2025, 12, 24)) == -1
+
+
+def test_working_days_are_the_weekdays_that_are_not_bank_holidays() -> None:
+    bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=range(2016, 2031))
+    days = [dt.date(2016, 1, 1) + dt.timedelta(days=n) for n in range(15 * 366)]
+    expected = [day.weekday() < 5 and day not in bank_holidays for day in days]
+    assert [CALENDAR.is_working_day(day) for day in days] == expected
+    assert CALENDAR.working_days_between(days[0], days[-1]) == sum(expected[1:])
 
 
 def test_slots() -> None:
