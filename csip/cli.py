@@ -34,22 +34,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from csip.failures import explain
     from csip.settings import Settings
-    from plan.errors import CsipError, SlackError
 
-    settings = Settings()
     try:
-        return int(args.run(args, settings))
-    except CsipError as error:
-        print(f"csip: {error}", file=sys.stderr)
-        return 1 if isinstance(error, SlackError) else 2
-    except OSError as error:
-        print(f"csip: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
-        return 2
+        return int(args.run(args, Settings()))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        line, code = explain(error)
+        print(f"csip: {line}", file=sys.stderr)
+        return code
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="csip", description=DESCRIPTION)
+    parser.add_argument("--debug", action="store_true", help="on a failure, show the traceback")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     imp = commands.add_parser("import", help="load or update the plan from a .xlsx or .csv tracker")
