@@ -59,7 +59,8 @@ class Reply:
 
 
 def _reply(text: str, blocks: Sequence[Block]) -> Reply:
-    return Reply(text=text, blocks=[block.to_dict() for block in blocks])
+    """``text`` is the plain fallback notifications show: escaped here, so nothing in it pings."""
+    return Reply(text=escape(text), blocks=[block.to_dict() for block in blocks])
 
 
 def error_reply(message: str) -> Reply:

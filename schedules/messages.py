@@ -45,7 +45,8 @@ REDS_SHOWN = 100  # Red actions listed in the exemption report's thread
 
 
 def _message(text: str, blocks: Sequence[Block]) -> Message:
-    return {"text": text, "blocks": [block.to_dict() for block in blocks]}
+    """``text`` is the plain fallback notifications show: escaped here, so nothing in it pings."""
+    return {"text": escape(text), "blocks": [block.to_dict() for block in blocks]}
 
 
 def _long_date(day: dt.date) -> str:
@@ -178,13 +179,16 @@ def _moved(summary: Digest) -> str:
 
 
 def _priority_table(summary: Digest) -> str:
-    rows = [f"{'':>3} {'Priority':<34} {'Due':>4} {'Red':>4} {'Amb':>4} {'Grn':>4}"]
+    """A line per priority. Not a code block: a title holding three backticks would close one,
+    and whatever followed it would be live."""
+    rows = ["*By priority* (due: Red · Amber · Green)"]
     for row in summary.priorities:
+        title = f" {escape(row.title)}" if row.title else ""
         rows.append(
-            f"{row.number:>3} {clip(row.title, 34):<34} {row.due:>4} "
-            f"{row.rag.red:>4} {row.rag.amber:>4} {row.rag.green:>4}"
+            f"*{row.number}*{title}: {row.due} due · {RAG_ICON[Rag.RED]} {row.rag.red} · "
+            f"{RAG_ICON[Rag.AMBER]} {row.rag.amber} · {RAG_ICON[Rag.GREEN]} {row.rag.green}"
         )
-    return "```" + clip("\n".join(rows), 2990) + "```"
+    return clip("\n".join(rows), 2990)
 
 
 def _red_by_priority(summary: Digest) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from collections.abc import Callable
 
 import holidays
 import pytest
 
+from bot import views
 from bot.blocks import context, context_dict, section, section_dict
 from plan.calendar import WorkingCalendar
 from plan.clock import LONDON
@@ -203,3 +205,35 @@ def test_an_owner_with_many_actions_gets_one_message_that_fits() -> None:
 def test_copied_blocks_are_the_models_own(text: str) -> None:
     assert section_dict(text) == section(text).to_dict()
     assert context_dict(text) == context(text).to_dict()
+
+
+HOSTILE = "Leadership ``` <!channel> <@U0BOSS> <https://evil.example|click> &"
+
+
+def test_a_hostile_priority_title_pings_nobody_in_the_digest() -> None:
+    """Titles come from a spreadsheet anyone may have edited: the digest, blocks and text alike,
+    carries them escaped and never inside a code block a title could close."""
+    priorities = {5: Priority(5, HOSTILE, None)}
+    view = PlanView(1, priorities, {}, {"5.1": action("5.1", Rag.RED, dt.date(2017, 9, 1))})
+    posted = json.dumps(digest_messages(digest_of(view, view, dt.date(2017, 9, 4))))
+    for live in ("<!channel>", "<@U0BOSS>", "<https://evil.example"):
+        assert live not in posted
+    shown_title = "Leadership ``` &lt;!channel&gt;"
+    assert posted.count("```") == posted.count(shown_title)  # only the title's own: no code block
+    assert "&lt;!channel&gt; &lt;@U0BOSS&gt; &lt;https://evil.example|click&gt; &amp;" in posted
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        lambda: views.error_reply(HOSTILE),
+        lambda: views.notice_reply(HOSTILE),
+        lambda: views.help_reply(HOSTILE),
+        lambda: views.report_reply(HOSTILE, dt.date(2017, 8, 31)),
+    ],
+)
+def test_reply_text_fallbacks_are_escaped(reply: Callable[[], views.Reply]) -> None:
+    shown = reply()
+    assert "<!channel>" not in shown.text
+    assert "<@U0BOSS>" not in shown.text
+    assert "&lt;!channel&gt;" in shown.text
