@@ -137,7 +137,7 @@ def parse(request: Request, body: bytes) -> BoltRequest:
             query=request.query_params,  # type: ignore[arg-type]
             headers=request.headers,  # type: ignore[arg-type]
         )
-    except ValueError:  # json.JSONDecodeError is one
+    except Exception:  # not JSON, or JSON that is not an object Bolt can read
         raise Refused(400, "its body is not a Slack payload") from None
     if not isinstance(parsed.body, dict):
         raise Refused(400, "its body is not a Slack payload")

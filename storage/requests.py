@@ -22,7 +22,9 @@ class SqlSeenRequests:
         with self.engine.begin() as connection:
             # Insert-if-absent in one statement: of two requests with one signature at once,
             # exactly one inserts the row.
-            added = connection.execute(insert.on_conflict_do_nothing()).rowcount == 1
+            # RETURNING says whether it did (psycopg's rowcount does not, for this statement).
+            statement = insert.on_conflict_do_nothing().returning(SeenRequestRow.signature)
+            added = connection.execute(statement).first() is not None
             if added:
                 connection.execute(delete(SeenRequestRow).where(SeenRequestRow.seen_at < now - window))
         return added
