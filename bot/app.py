@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from slack_bolt import App
@@ -45,6 +46,9 @@ def build_app(
         signing_secret=slack.signing_secret or "",
         request_verification_enabled=not socket_mode,
     )
+    # Bolt logs a request whose signature fails, body and all, at INFO. bot.server checks
+    # signatures before Bolt sees a request and logs a refusal in one line, without the body.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     directory = SlackDirectory(client)
     background = background or Background(config.work_threads)
     handlers = Handlers(config.access, open_store, directory, clock, background)

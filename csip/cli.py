@@ -181,11 +181,11 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """
     from bot.app import build_app
     from bot.server import serve
-    from csip.wiring import open_database
+    from csip.wiring import open_serving
     from plan.clock import utc_now
     from schedules.scheduler import start_ticking
 
-    open_store = open_database(settings)
+    open_store, seen = open_serving(settings)
     app = build_app(settings.bot(), open_store, socket_mode=bool(settings.slack_app_token))
     schedule = settings.schedule()
 
@@ -196,7 +196,14 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     scheduler = start_ticking(tick, settings.tick_minutes)
     try:
-        serve(app, settings.slack_app_token, host=args.host, port=args.port)
+        serve(
+            app,
+            settings.slack_app_token,
+            host=args.host,
+            port=args.port,
+            signing_secret=settings.slack_signing_secret or "",
+            seen=seen,
+        )
     finally:
         scheduler.shutdown(wait=False)
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from storage.database import connect, migrate
+from storage.requests import SqlSeenRequests
 from storage.store import SqlStoreFactory, store_factory
 
 if TYPE_CHECKING:
@@ -21,6 +22,12 @@ def open_database(settings: Settings) -> SqlStoreFactory:
     On a database already at the newest revision this is one read of `alembic_version`;
     Alembic itself is imported only when there is a migration to run.
     """
+    return open_serving(settings)[0]
+
+
+def open_serving(settings: Settings) -> tuple[SqlStoreFactory, SqlSeenRequests]:
+    """:func:`open_database`, and the signatures of Slack requests already accepted, kept in
+    the same database."""
     engine = connect(settings.database_url)
     migrate(engine)
-    return store_factory(engine)
+    return store_factory(engine), SqlSeenRequests(engine)

@@ -171,3 +171,14 @@ class PlanStore(Protocol):
 StoreFactory = Callable[[], AbstractContextManager[PlanStore]]
 """``with open_store() as store:``: a store for one unit of work; whatever it did not commit is
 rolled back on the way out."""
+
+
+class SeenRequests(Protocol):
+    """Signed requests already accepted, remembered for a while: a signature seen again is a
+    replay. Each call stands alone (it commits, or keeps nothing)."""
+
+    def first_time(self, signature: str, now: dt.datetime, window: dt.timedelta) -> bool:
+        """Remember ``signature`` as seen at ``now`` (UTC): True if it was not already
+        remembered, False if it was. Signatures seen more than ``window`` before ``now`` may be
+        forgotten."""
+        ...

@@ -257,3 +257,13 @@ class SnoozeRow(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     until: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class SeenRequestRow(Base):
+    """The signature of a signed Slack request accepted at ``seen_at``: the same one again is a
+    replay. Kept only for as long as a signature's timestamp is accepted."""
+
+    __tablename__ = "seen_requests"
+    __table_args__ = (Index("ix_seen_requests_seen_at", "seen_at"),)
+    signature: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -32,6 +32,7 @@ from plan.service import import_sheet
 from sheets.cells import Cell
 from sheets.rows import read_sheet
 from storage.database import HEAD_REVISION, connect, migrate, schema_revisions
+from storage.requests import SqlSeenRequests
 from storage.store import SqlStoreFactory as StoreFactory
 from storage.store import store_factory
 from storage.tables import Base
@@ -346,11 +347,13 @@ def serving(
     waits = retry_waits if retry_waits is not None else []
     client = make_client(settings.slack(), sleep=waits.append)
     app = build_app(settings.bot(), open_store, client=client, clock=clock, background=background)
-    port = SERVER.serve(asgi_app(app))
+    engine = connect(settings.database_url)  # the signatures seen, in the test's database
+    port = SERVER.serve(asgi_app(app, SIGNING_SECRET, SqlSeenRequests(engine)))
     try:
         yield SlackHttp(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, slack)
     finally:
         SERVER.serve(None)
+        engine.dispose()
         background.shutdown()  # work still running after an ack finishes before the test ends
 
 

@@ -454,3 +454,19 @@ def memory_store_factory() -> StoreFactory:
             store.rollback()
 
     return open_store
+
+
+class MemorySeenRequests:
+    """``plan.ports.SeenRequests`` in memory."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, dt.datetime] = {}
+        self.lock = threading.Lock()
+
+    def first_time(self, signature: str, now: dt.datetime, window: dt.timedelta) -> bool:
+        with self.lock:
+            if signature in self.seen:
+                return False
+            self.seen = {key: at for key, at in self.seen.items() if at >= now - window}
+            self.seen[signature] = now
+            return True
