@@ -92,6 +92,7 @@ from sheets.cells import Cell
 from sheets.files import read_grid
 from sheets.rows import read_sheet
 from storage.database import connect, migrate
+from storage.requests import SqlSeenRequests
 from storage.store import store_factory
 from tests.signed import SlackHttp
 from tests.slack_standin import Answer, SlackStandIn
@@ -193,6 +194,13 @@ def csip_app(spec: ServerSpec) -> App:
     return build_app(settings.bot(), store_factory(connect(spec.database_url)))
 
 
+class SeenNothing:
+    """The bare app's stand-in for csip's replay check: every request is new."""
+
+    def first_time(self, signature: str, now: dt.datetime, window: dt.timedelta) -> bool:
+        return True
+
+
 def bare_app(spec: ServerSpec) -> App:
     """Bolt and nothing else: ack, then one line to the response URL."""
     app = App(client=WebClient(token=TOKEN, base_url=spec.api_url), signing_secret=SECRET)
@@ -237,7 +245,10 @@ def serve_in_child(spec: ServerSpec, ready: Connection, stop: EventType) -> None
     except BaseException as error:
         ready.send(f"{type(error).__name__}: {error}")
         raise
-    config = uvicorn.Config(asgi_app(app), log_level="warning", access_log=False, lifespan="off")
+    seen = SqlSeenRequests(connect(spec.database_url)) if spec.kind == "csip" else SeenNothing()
+    config = uvicorn.Config(
+        asgi_app(app, SECRET, seen), log_level="warning", access_log=False, lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
