@@ -148,11 +148,15 @@ def test_a_carriage_return_is_a_line_break(memory: StoreFactory) -> None:
     assert view.actions["5.1"].rag_note == "One\nTwo\nThree\tfour"
 
 
-def test_slack_update_with_a_vertical_tab_is_refused(http: SlackHttp, small_plan: StoreFactory) -> None:
-    reply = http.reply_to(ALICE, "update 5.3 amber Contract\x0bsigned")
+@pytest.mark.parametrize("note", ["Contract\x0bsigned", "Contract\x00signed"])
+def test_slack_update_with_a_control_character_is_refused(
+    http: SlackHttp, small_plan: StoreFactory, note: str
+) -> None:
+    """Through the command parser; NUL would otherwise fail in PostgreSQL itself."""
+    reply = http.reply_to(ALICE, f"update 5.3 amber {note}")
     assert "control character" in str(reply["blocks"])
     with small_plan() as store:
-        assert store.load(existing_plan(store, "default")).actions["5.3"].rag_note != "Contract\x0bsigned"
+        assert store.load(existing_plan(store, "default")).actions["5.3"].rag_note != note
 
 
 @pytest.mark.parametrize("bad", ["Late\x0bagain", "Late\x00again"])
