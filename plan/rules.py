@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -13,6 +14,24 @@ from plan.model import ActionState, Rag
 from plan.parsing import uk_date
 
 NOTE_LIMIT = 2000
+
+# Control characters other than a tab and a line break (and lone surrogates, which no database
+# stores): a vertical tab pasted from Word or a NUL from a CSV breaks every workbook, and NUL
+# cannot be stored in PostgreSQL at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_text(text: str) -> str:
+    """User text with its line breaks made plain (``\\r\\n`` and ``\\r`` to ``\\n``) and no other
+    control character; one is refused, saying where it is, since it cannot be seen."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    found = _CONTROL.search(text)
+    if found:
+        raise InputError(
+            f"the text has a control character (U+{ord(found.group()):04X}) at character "
+            f"{found.start() + 1:,}, often pasted from Word: delete it and type the text again."
+        )
+    return text
 
 
 def is_due_by(action: ActionState, day: dt.date) -> bool:
@@ -36,8 +55,12 @@ class NoteProblem(InputError):
 
 
 def check_note(rag: Rag, note: str) -> str:
-    """The reason given with a RAG update, checked: Red and Amber need one; 2,000 at most."""
-    note = note.strip()
+    """The reason given with a RAG update, checked: Red and Amber need one; 2,000 at most; no
+    control characters but tabs and line breaks."""
+    try:
+        note = check_text(note).strip()
+    except InputError as error:
+        raise NoteProblem(f"The note cannot be saved: {error}") from None
     if rag.needs_reason and not note:
         raise NoteProblem(f"{rag.label} needs a reason: say what is off track and what is being done.")
     if len(note) > NOTE_LIMIT:

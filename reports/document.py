@@ -1,4 +1,8 @@
-"""The Word section a committee officer drops into the council's report template."""
+"""The Word section a committee officer drops into the council's report template.
+
+Text is written through ``printable``: a control character stored before notes were checked
+would make python-docx refuse the whole document.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from docx.document import Document as WordDocument
 from plan.model import PlanView
 from plan.parsing import uk_date
 from plan.report import Report
+from reports.inert import printable
 from reports.prose import movement_lines, paragraph
 
 
@@ -17,7 +22,7 @@ def report_docx(report: Report) -> bytes:
     """The paragraph, a RAG table by priority, and the exemption list of Red actions."""
     document = Document()
     document.add_heading(f"Progress against the improvement plan as at {uk_date(report.as_at)}", level=2)
-    document.add_paragraph(paragraph(report))
+    document.add_paragraph(printable(paragraph(report)))
     document.add_heading("RAG by priority (due actions)", level=3)
     _table(
         document,
@@ -57,7 +62,7 @@ def report_docx(report: Report) -> bytes:
     if report.movement:
         document.add_heading(f"What moved since {uk_date(report.movement.since)}", level=3)
         for line in movement_lines(report.movement)[1:]:
-            document.add_paragraph(line.removeprefix("- "), style="List Bullet")
+            document.add_paragraph(printable(line.removeprefix("- ")), style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -77,4 +82,4 @@ def _table(document: WordDocument, header: list[str], rows: list[list[str]]) -> 
             run.bold = True
     for row in rows:
         for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = text
+            cell.text = printable(text)

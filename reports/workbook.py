@@ -1,7 +1,8 @@
 """The report as a workbook: a summary sheet, then every action, one sheet per priority.
 
 Written in openpyxl's write-only mode, which streams rows out instead of keeping every cell
-object: several times faster for a large plan.
+object: several times faster for a large plan. Every text cell is a string, never a formula,
+whatever a title, description or note begins with.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from plan.parsing import uk_date
 from plan.report import Report
 from plan.rules import sort_by_ref
 from reports.files import UK_DATE_FORMAT
+from reports.inert import text_cell
 from reports.prose import paragraph
 
 
@@ -25,11 +27,21 @@ def report_xlsx(report: Report) -> bytes:
     book = Workbook(write_only=True)
     summary = book.create_sheet("Summary")
     summary.append([f"Improvement plan as at {uk_date(report.as_at)}"])
-    summary.append([paragraph(report)])
+    summary.append([text_cell(summary, paragraph(report))])
     summary.append([])
     summary.append(["Priority", "Title", "Actions", "Due", "Red", "Amber", "Green"])
     for row in report.priorities:
-        summary.append([row.number, row.title, row.total, row.due, row.rag.red, row.rag.amber, row.rag.green])
+        summary.append(
+            [
+                row.number,
+                text_cell(summary, row.title),
+                row.total,
+                row.due,
+                row.rag.red,
+                row.rag.amber,
+                row.rag.green,
+            ]
+        )
     view = report.view
     if view is None:
         raise ValueError("the workbook lists every action: build the report from the plan's actions")
@@ -44,8 +56,9 @@ def report_xlsx(report: Report) -> bytes:
             owner = view.person(action.owner_id)
             due = _date(sheet, action.due_date)
             rag = action.rag.label if action.rag else ""
-            sheet.append([action.ref, action.record.description, owner.key if owner else "", due, rag,
-                          action.rag_note or ""])  # fmt: skip
+            sheet.append([action.ref, text_cell(sheet, action.record.description),
+                          text_cell(sheet, owner.key if owner else ""), due, rag,
+                          text_cell(sheet, action.rag_note or "")])  # fmt: skip
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -9,7 +9,8 @@ from typing import TypeVar
 
 from plan.errors import InputError
 from plan.parsing import parse_date
-from plan.rules import NOTE_LIMIT
+from plan.rules import NOTE_LIMIT, check_text
+from reports.inert import restore
 
 Cell = str | int | float | dt.date | dt.datetime | None
 T = TypeVar("T")
@@ -20,11 +21,18 @@ _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 def cell_text(cell: Cell) -> str:
+    """The cell as text, trimmed, without the quote an export put before text that looks like a
+    formula (so importing an export gives back what was typed). Never raises."""
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
-    return str(cell).strip()
+    return restore(str(cell).strip())
+
+
+def free_text(cell: Cell) -> str:
+    """Free text (a description, a title): no control characters but tabs and line breaks."""
+    return check_text(cell_text(cell))
 
 
 def required(parse: Callable[[str], T], message: str) -> Parser[T]:
@@ -81,10 +89,10 @@ def date(cell: Cell) -> dt.date:
 
 
 def note(cell: Cell) -> str:
-    text = cell_text(cell)
-    if len(text) > NOTE_LIMIT:
-        raise InputError(f"the note is {len(text):,} characters; the limit is {NOTE_LIMIT:,}.")
-    return text
+    checked = free_text(cell)
+    if len(checked) > NOTE_LIMIT:
+        raise InputError(f"the note is {len(checked):,} characters; the limit is {NOTE_LIMIT:,}.")
+    return checked
 
 
 def split(cell: Cell) -> list[str]:

@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from plan.errors import InputError
 from reports.files import UK_DATE_FORMAT, write_atomically
+from reports.inert import for_csv, text_cell
 from sheets.cells import Cell
 
 
@@ -63,8 +64,8 @@ def _write_xlsx(path: Path, grid: Sequence[Sequence[Cell]]) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = "Plan"
-    for row in grid:
-        sheet.append(list(row))
+    for row in grid:  # text as strings, never formulas, and without characters a workbook refuses
+        sheet.append([text_cell(sheet, cell) if isinstance(cell, str) else cell for cell in row])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, dt.date | dt.datetime):
@@ -77,4 +78,11 @@ def _write_csv(path: Path, grid: Sequence[Sequence[Cell]]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         for row in grid:
-            writer.writerow([f"{cell:%d/%m/%Y}" if isinstance(cell, dt.date) else cell for cell in row])
+            writer.writerow([_csv_cell(cell) for cell in row])
+
+
+def _csv_cell(cell: Cell) -> Cell:
+    """A date the UK way; text that a spreadsheet would run as a formula quoted."""
+    if isinstance(cell, dt.date):
+        return f"{cell:%d/%m/%Y}"
+    return for_csv(cell) if isinstance(cell, str) else cell

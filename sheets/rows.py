@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from plan.errors import InputError
 from plan.importing import SheetRow
 from plan.parsing import parse_rag, parse_ref, priority_of_ref
+from plan.rules import check_text
 from sheets import cells
 from sheets.cells import Cell, Parser, T, cell_text
 from sheets.header import COLUMNS, REQUIRED, column_letter, find_header, map_columns
@@ -91,7 +92,8 @@ class _RowReader:
         priority = field_("priority", cells.priority) if "priority" in self.columns else None
         if priority is None and ref is not None and "priority" not in self.columns:
             priority = priority_of_ref(ref)
-        description = field_("action", cells.required(str, "the action's description is missing."))
+        description = field_("action", cells.required(check_text, "the action's description is missing."))
+        title = field_("priority_title", cells.free_text) if "priority_title" in self.columns else ""
         owner = field_("owner", cells.required(cells.person, "the owner is missing."))
         lead = field_("lead", cells.optional(cells.person)) if "lead" in self.columns else None
         due = field_("due", cells.date)
@@ -108,7 +110,7 @@ class _RowReader:
                 row=row_number,
                 ref=ref,
                 priority=priority,
-                priority_title=cell_text(self._cell(row, "priority_title")),
+                priority_title=title or "",
                 lead=lead,
                 description=description,
                 owner=owner,
