@@ -67,7 +67,9 @@ def _megabytes(size: int) -> str:
 
 
 def _too_many_rows(name: str) -> InputError:
-    return InputError(f"{name} has more than {MAX_ROWS:,} rows; csip reads at most {MAX_ROWS:,} actions.")
+    return InputError(
+        f"{name} has more than {MAX_GRID_ROWS:,} rows; csip reads trackers of at most {MAX_ROWS:,} actions."
+    )
 
 
 def _too_wide(name: str, row: int) -> InputError:
