@@ -229,7 +229,7 @@ def statement_sizes(engine: Engine) -> tuple[list[tuple[str, int]], Callable[[],
     sizes: list[tuple[str, int]] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
-        rows = many and parameters and isinstance(parameters[0], tuple | list | dict)
+        rows = many and isinstance(parameters, list) and isinstance(parameters[0], tuple | list | dict)
         sizes.append((statement, max(len(one) for one in parameters) if rows else len(parameters)))
 
     event.listen(engine, "before_cursor_execute", count)
