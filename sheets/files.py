@@ -151,16 +151,17 @@ def _xlsx_row(name: str, number: int, row: Sequence[Any]) -> list[Cell]:
 
 
 def _as_shown(value: Cell, number_format: str | None) -> Cell:
-    """A number in a cell formatted with fixed decimals as Excel shows it: a ref typed as 5.10
-    in a `0.00` cell is kept by Excel as 5.1 but shown, and meant, as 5.10 (so 5.1 there is
-    also 5.10: the officer sees and checks what the cell shows). Other numbers are left as
-    they are (in General format 5.1 shows as 5.1)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not number_format:
+    """A fraction in a cell formatted with fixed decimals, as Excel shows it: a ref typed as
+    5.10 in a `0.00` cell is kept by Excel as 5.1 but shown, and meant, as 5.10 (and 5.1 typed
+    there shows as 5.10 too: the officer sees and checks what the cell shows). Whole numbers
+    (a priority of 1 in a `0.0` cell) and other formats are left as they are: in General, 5.1
+    shows as 5.1."""
+    if not isinstance(value, float) or value.is_integer() or not number_format:
         return value
     match = _FIXED_DECIMALS.match(number_format)
-    if match is None:
+    if match is None or not match.group(1):
         return value
-    return f"{value:.{len(match.group(1) or '')}f}"
+    return f"{value:.{len(match.group(1))}f}"
 
 
 def _read_csv(path: Path) -> list[list[Cell]]:

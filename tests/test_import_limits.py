@@ -213,14 +213,15 @@ def test_numeric_refs_read_as_excel_shows_them(tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(HEADER)
-    for ref, number_format in ((5.10, "0.00"), (5.2, "General"), (5.3, "0.0"), (6, "0")):
+    cases = ((5.10, "0.00"), (5.2, "General"), (5.3, "0.0"), (6, "0.00"), (7.0, "0.0"), (8.25, "0"))
+    for ref, number_format in cases:
         sheet.append([ref, "Act", "jo@council.example", dt.date(2017, 8, 31)])
         sheet.cell(sheet.max_row, 1).number_format = number_format
     sheet.append([5.1, "Act", "jo@council.example", dt.date(2017, 8, 31)])  # General: as typed
     book.save(tmp_path / "refs.xlsx")
     read = read_sheet(read_grid(tmp_path / "refs.xlsx"))
     assert not read.problems
-    assert [row.ref for row in read.rows] == ["5.10", "5.2", "5.3", "6", "5.1"]
+    assert [row.ref for row in read.rows] == ["5.10", "5.2", "5.3", "6", "7", "8.25", "5.1"]
 
 
 def statement_sizes(engine: Engine) -> tuple[list[tuple[str, int]], Callable[[], None]]:
