@@ -66,8 +66,12 @@ from storage.tables import (
 
 
 class SqlPlanStore:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, chunk: int = CHUNK) -> None:
+        """``chunk`` bounds the rows or ids in one statement, so every write stays well under
+        SQLite's (32,766, or 999 on old builds) and PostgreSQL's (65,535) bound parameters
+        however large the plan; tests make it small to cross several chunks cheaply."""
         self.session = session
+        self.chunk = chunk
         self.deliveries = SqlDeliveries(session)
 
     # --- reading ------------------------------------------------------------------------
@@ -470,37 +474,44 @@ class SqlPlanStore:
     def _save_delegates(self, wanted: dict[int, set[int]]) -> None:
         if not wanted:
             return
-        self.session.execute(delete(DelegateRow).where(DelegateRow.action_id.in_(wanted.keys())))
-        self.session.add_all(
-            DelegateRow(action_id=action_id, person_id=person_id)
-            for action_id, people in wanted.items()
-            for person_id in people
-        )
         self.session.flush()
+        for ids in chunks(sorted(wanted), self.chunk):
+            self.session.execute(delete(DelegateRow).where(DelegateRow.action_id.in_(ids)))
+        rows = [
+            {"action_id": action_id, "person_id": person_id}
+            for action_id, people in wanted.items()
+            for person_id in sorted(people)
+        ]
+        for batch in chunks(rows, self.chunk):
+            self.session.execute(insert(DelegateRow), batch)
 
     def add_events(self, plan_id: int, events: Sequence[Event]) -> None:
         if not events:
             return
         self.session.flush()  # the actions the events are about, if added in this transaction
-        ids = self.session.scalars(
-            insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True),
-            [
-                {
-                    "plan_id": plan_id,
-                    "action_id": event.action_id,
-                    "kind": event.kind.value,
-                    "rag": event.rag.value if event.rag else None,
-                    "due_date": event.due_date,
-                    "owner_id": event.owner_id,
-                    "note": event.note,
-                    "actor_id": event.actor_id,
-                    "source": event.source.value,
-                    "effective_at": event.effective_at,
-                    "recorded_at": event.recorded_at,
-                }
-                for event in events
-            ],
-        ).all()
+        rows = [
+            {
+                "plan_id": plan_id,
+                "action_id": event.action_id,
+                "kind": event.kind.value,
+                "rag": event.rag.value if event.rag else None,
+                "due_date": event.due_date,
+                "owner_id": event.owner_id,
+                "note": event.note,
+                "actor_id": event.actor_id,
+                "source": event.source.value,
+                "effective_at": event.effective_at,
+                "recorded_at": event.recorded_at,
+            }
+            for event in events
+        ]
+        ids = [
+            event_id
+            for batch in chunks(rows, self.chunk)
+            for event_id in self.session.scalars(
+                insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True), batch
+            )
+        ]
         states.advance(self.session, plan_id, [replace(e, id=i) for e, i in zip(events, ids, strict=True)])
 
     def add_snooze(
@@ -662,7 +673,7 @@ SqlStoreFactory = Callable[[], AbstractContextManager[SqlPlanStore]]
 """A ``plan.ports.StoreFactory`` whose stores are known to be SQL (the wiring's and the tests')."""
 
 
-def store_factory(engine: Engine) -> SqlStoreFactory:
+def store_factory(engine: Engine, chunk: int = CHUNK) -> SqlStoreFactory:
     """``with open_store() as store:``; anything not committed is rolled back on the way out."""
     sessions = sessionmaker(engine, expire_on_commit=False)
 
@@ -670,7 +681,7 @@ def store_factory(engine: Engine) -> SqlStoreFactory:
     def open_store() -> Iterator[SqlPlanStore]:
         with sessions() as session:
             try:
-                yield SqlPlanStore(session)
+                yield SqlPlanStore(session, chunk)
             finally:
                 session.rollback()
 
