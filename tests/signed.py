@@ -46,18 +46,19 @@ class SlackHttp:
             return error.code, error.read().decode()
 
     def command(self, user_id: str, text: str, *, response: str = "r1", **kwargs: Any) -> tuple[int, str]:
-        return self.post(
-            {
-                "command": "/csip",
-                "text": text,
-                "user_id": user_id,
-                "team_id": "T1",
-                "channel_id": "C1",
-                "trigger_id": "trigger-1",
-                "response_url": self.slack.response_url(response),
-            },
-            **kwargs,
-        )
+        return self.post(self.command_form(user_id, text, response), **kwargs)
+
+    def command_form(self, user_id: str, text: str, response: str = "r1") -> dict[str, str]:
+        """The form Slack posts for `/csip <text>` typed by ``user_id``."""
+        return {
+            "command": "/csip",
+            "text": text,
+            "user_id": user_id,
+            "team_id": "T1",
+            "channel_id": "C1",
+            "trigger_id": "trigger-1",
+            "response_url": self.slack.response_url(response),
+        }
 
     def reply_to(self, user_id: str, text: str, response: str = "r1") -> dict[str, Any]:
         """Send a command and wait for the ephemeral reply the app posts after its ack."""
@@ -77,17 +78,7 @@ class SlackHttp:
         return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature or ""}
 
     def command_body(self, user_id: str, text: str, response: str = "r1") -> bytes:
-        return urlencode(
-            {
-                "command": "/csip",
-                "text": text,
-                "user_id": user_id,
-                "team_id": "T1",
-                "channel_id": "C1",
-                "trigger_id": "trigger-1",
-                "response_url": self.slack.response_url(response),
-            }
-        ).encode()
+        return urlencode(self.command_form(user_id, text, response)).encode()
 
     def send(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
         """POST ``body`` as it is, with ``headers`` (a form's content type unless given)."""
