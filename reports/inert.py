@@ -14,14 +14,19 @@ and ``printable`` drops any that were stored before that, so no report can fail 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl is loaded by what writes workbooks; reading a CSV needs none of it
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
 
 QUOTE = "'"
 FORMULA_START = "=+-@\t\r"
+
+# What XML 1.0 cannot hold: openpyxl's own ILLEGAL_CHARACTERS_RE, written out so that reading a
+# tracker does not load openpyxl (tests/test_hostile_text.py holds the two equal).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 # Text that starts like a formula, after any quotes: `'=x` needs its own quote, or the import
 # would take the user's quote off and give back `=x`.
@@ -47,6 +52,8 @@ def for_xlsx(text: str) -> str:
 def text_cell(sheet: Worksheet | WriteOnlyWorksheet, text: str) -> Cell:
     """A workbook cell holding ``text`` as a string, never a formula (openpyxl makes any text
     starting with ``=`` one). Excel's quote prefix keeps it text if someone edits the cell."""
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=for_xlsx(text))
     cell.data_type = "s"
     if _LOOKS_LIKE_FORMULA.match(text):

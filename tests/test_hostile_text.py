@@ -21,6 +21,7 @@ from plan.ports import StoreFactory
 from plan.rules import NoteProblem
 from plan.service import existing_plan, update_rag
 from plan.service import import_sheet as import_rows
+from reports import inert
 from sheets.rows import read_sheet
 from storage.store import store_factory
 from tests.conftest import ALICE
@@ -174,3 +175,9 @@ def test_control_characters_in_imported_cells_are_row_problems(bad: str) -> None
         "row 5, column C (Priority title): the text has a control character (U+" + f"{ord(bad[4]):04X}" + ") "
         "at character 5, often pasted from Word: delete it and type the text again.",
     ]
+
+
+def test_the_characters_a_workbook_cannot_hold_are_openpyxls_own() -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as openpyxls
+
+    assert inert.ILLEGAL_CHARACTERS_RE.pattern == openpyxls.pattern
