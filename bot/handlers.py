@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -51,22 +51,25 @@ class Handlers:
 
     # --- listeners: ack, then hand the work on --------------------------------------------
 
-    def on_csip(self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def on_csip(
+        self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
-        self.background.submit(lambda: replying(respond, lambda: self._answer_command(command, client)))
+        work = lambda: self._answer_command(command, client)  # noqa: E731
+        self.background.submit(lambda: replying(respond, work), context)
 
     def on_open_update_button(
-        self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+        self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
     ) -> None:
         ack()
         ref = body["actions"][0].get("value")
         work = lambda: self._open_modal(  # noqa: E731
             client, body["trigger_id"], body["user"]["id"], team_of(body), ref, body.get("response_url")
         )
-        self.background.submit(lambda: replying(respond, work))
+        self.background.submit(lambda: replying(respond, work), context)
 
     def on_update_submitted(
-        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         values = view["state"]["values"]
         ref = values[views.MODAL_ACTION][views.MODAL_ACTION]["selected_option"]["value"]
@@ -78,15 +81,16 @@ class Handlers:
             ack(response_action="errors", errors={views.MODAL_NOTE: str(error)})
             return
         ack(response_action="update", view=views.outcome_modal(f"Saving {escape(ref)}…"))
-        self.background.submit(lambda: self._save_form(client, body, view, cmd.UpdateRag(ref, rag, note)))
+        update = cmd.UpdateRag(ref, rag, note)
+        self.background.submit(lambda: self._save_form(client, body, view, update), context)
 
     def on_send_report_docx(
-        self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+        self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
     ) -> None:
         ack()
         as_at = dt.date.fromisoformat(body["actions"][0]["value"])
         work = lambda: self._send_docx(client, body["user"]["id"], team_of(body), as_at)  # noqa: E731
-        self.background.submit(lambda: replying(respond, work))
+        self.background.submit(lambda: replying(respond, work), context)
 
     def _save_form(
         self, client: WebClient, body: dict[str, Any], view: dict[str, Any], update: cmd.UpdateRag

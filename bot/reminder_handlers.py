@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import views
@@ -63,9 +63,11 @@ class ReminderHandlers:
     clock: Clock
     background: Background
 
-    def on_button(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_button(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
         ack()
-        self.background.submit(lambda: replying(respond, lambda: self._press(body, client)))
+        self.background.submit(lambda: replying(respond, lambda: self._press(body, client)), context)
 
     def _press(self, body: dict[str, Any], client: WebClient) -> None:
         pressed = body["actions"][0]

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.work import FIRST_TIME
 from plan.clock import Clock, utc_now
 from plan.ports import SeenRequests
 
@@ -51,11 +52,12 @@ def asgi_app(bolt: App, signing_secret: str, seen: SeenRequests, clock: Clock = 
 
     Before Bolt sees a request, its body is read up to :data:`MAX_BODY` (413 past it) and its
     signature checked (401): nothing parses a body that Slack did not sign. A signed body that
-    does not parse gets 400. A signature accepted once is refused after that (401), for as long
-    as its timestamp is valid; ``seen`` remembers them, one insert per request, before the
-    dispatch that acks. Slack retries only Events API deliveries whose ack it did not get
-    (marked ``X-Slack-Retry-Num``); csip acks every request at once and listens to no events,
-    so a retry is answered 200 and not dispatched: it can never apply a change twice.
+    does not parse gets 400. A request whose signature was accepted before (a replay, within the
+    five minutes its timestamp is valid) is acknowledged and its work not done: the check, one
+    insert into ``seen``, goes in the request's context and runs with the work after the ack
+    (``bot.work``), so no ack waits on the database. Slack retries only Events API deliveries
+    whose ack it did not get (marked ``X-Slack-Retry-Num``); csip acks every request at once and
+    listens to no events, so a retry is answered 200 and not dispatched: it can never apply a change twice.
 
     Bolt's own Starlette handler calls the synchronous ``App.dispatch`` on the event loop,
     so one slow request would hold up every other; here it runs in Starlette's thread pool.
@@ -71,8 +73,7 @@ def asgi_app(bolt: App, signing_secret: str, seen: SeenRequests, clock: Clock = 
                 log.info("Slack retried a request (retry %.8s): acknowledged, not handled again", retry)
                 return Response(status_code=200)
             bolt_request = parse(request, body)
-            if not await run_in_threadpool(seen.first_time, signature, clock(), REPLAY_WINDOW):
-                raise Refused(401, "its signature was already used (a replay)")
+            bolt_request.context[FIRST_TIME] = lambda: seen.first_time(signature, clock(), REPLAY_WINDOW)
         except Refused as refused:
             client = request.client.host if request.client else "unknown"
             log.warning("refused a request to %s from %s: %s", EVENTS_PATH, client, refused.reason)

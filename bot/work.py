@@ -11,8 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 log = logging.getLogger(__name__)
+# Where bot/server.py puts, in a request's Bolt context, the check that the request has not been
+# seen before. It runs with the work, after the ack: the ack never waits on the database.
+FIRST_TIME = "csip_first_time"
+Guard = Callable[[], bool]
 # Two threads: one slow Slack call or database wait does not hold up every reply, and the acks
 # (which need the interpreter too) still come first. BENCHMARKS.md measured 1 to 4: with more
 # threads, the work competed with the acks and a burst's acks slowed; the replies finished no
@@ -24,13 +29,20 @@ class Background:
     def __init__(self, workers: int = WORKERS) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="csip-work")
 
-    def submit(self, work: Callable[[], object]) -> Future[None]:
-        """Run ``work`` soon; an exception is logged (the work has already answered the user)."""
-        return self._pool.submit(self._run, work)
+    def submit(self, work: Callable[[], object], context: Any = None) -> Future[None]:
+        """Run ``work`` soon; an exception is logged (the work has already answered the user).
+
+        ``context`` is the request's Bolt context: a request whose signature was seen before (a
+        replay) is acknowledged like any other and its work is not done."""
+        guard: Guard | None = context.get(FIRST_TIME) if context is not None else None
+        return self._pool.submit(self._run, work, guard)
 
     @staticmethod
-    def _run(work: Callable[[], object]) -> None:
+    def _run(work: Callable[[], object], guard: Guard | None) -> None:
         try:
+            if guard is not None and not guard():
+                log.warning("a request was sent again with a signature already used: not done twice")
+                return
             work()
         except Exception:
             log.exception("work after an ack failed")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookResponse
 from sqlalchemy import Engine
@@ -40,8 +40,8 @@ class Inline(Background):
     def __init__(self) -> None:
         pass
 
-    def submit(self, work: Callable[[], object]) -> Future[None]:
-        self._run(work)
+    def submit(self, work: Callable[[], object], context: Any = None) -> Future[None]:
+        self._run(work, None)
         done: Future[None] = Future()
         done.set_result(None)
         return done
@@ -58,7 +58,7 @@ def ask(open_store: StoreFactory, text: str, team_id: str = "TELSEWHERE") -> lis
     client = WebClient(token="xoxb-test", base_url=NOWHERE)
     handlers = Handlers(Access(), open_store, SlackDirectory(client), lambda: NOW, Inline())
     command = {"text": text, "user_id": "UALICE", "team_id": team_id, "trigger_id": "t1"}
-    handlers.on_csip(cast(Ack, lambda: None), command, cast(Respond, respond), client)
+    handlers.on_csip(cast(Ack, lambda: None), command, cast(Respond, respond), client, BoltContext())
     return replies
 
 
