@@ -18,6 +18,7 @@ USAGE = {
     "summary": "/csip summary [priority]",
     "report": "/csip report [dd/mm/yyyy]",
 }
+_PRIORITY = re.compile(r"0*[0-9]{1,4}")  # leading zeros as typed; never a huge number
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -125,8 +126,9 @@ def _need(args: list[str], count: int, verb: str) -> None:
 
 
 def _priority(text: str) -> int:
-    if not text.isdigit():
-        raise InputError(f"'{text}' is not a priority number. Usage: {USAGE['summary']}")
+    """Plain digits only: str.isdigit() would let through "²", which int() cannot read."""
+    if not _PRIORITY.fullmatch(text):
+        raise InputError(f"'{text[:20]}' is not a priority number. Usage: {USAGE['summary']}")
     return int(text)
 
 

@@ -24,8 +24,8 @@ from bot.config import Access
 from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
 from bot.mrkdwn import escape
 from bot.reminder_handlers import mark_reminder
-from bot.replies import replying, send_reply
-from bot.requests import caller_for, plan_for, team_of
+from bot.replies import once_saved, replying, send_reply
+from bot.requests import Workspace, caller_for, plan_for, workspace_of
 from bot.work import Background
 from plan.clock import Clock, london_date
 from plan.errors import CsipError, InputError, SlackError
@@ -55,7 +55,7 @@ class Handlers:
         self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        work = lambda: self._answer_command(command, client)  # noqa: E731
+        work = lambda: self._answer_command(command, client, workspace_of(command, context))  # noqa: E731
         self.background.submit(lambda: replying(respond, work), context)
 
     def on_open_update_button(
@@ -64,7 +64,12 @@ class Handlers:
         ack()
         ref = body["actions"][0].get("value")
         work = lambda: self._open_modal(  # noqa: E731
-            client, body["trigger_id"], body["user"]["id"], team_of(body), ref, body.get("response_url")
+            client,
+            body["trigger_id"],
+            body["user"]["id"],
+            workspace_of(body, context),
+            ref,
+            body.get("response_url"),
         )
         self.background.submit(lambda: replying(respond, work), context)
 
@@ -82,23 +87,30 @@ class Handlers:
             return
         ack(response_action="update", view=views.outcome_modal(f"Saving {escape(ref)}…"))
         update = cmd.UpdateRag(ref, rag, note)
-        self.background.submit(lambda: self._save_form(client, body, view, update), context)
+        workspace = workspace_of(body, context)
+        self.background.submit(lambda: self._save_form(client, body, view, workspace, update), context)
 
     def on_send_report_docx(
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
     ) -> None:
         ack()
         as_at = dt.date.fromisoformat(body["actions"][0]["value"])
-        work = lambda: self._send_docx(client, body["user"]["id"], team_of(body), as_at)  # noqa: E731
+        workspace = workspace_of(body, context)
+        work = lambda: self._send_docx(client, body["user"]["id"], workspace, as_at)  # noqa: E731
         self.background.submit(lambda: replying(respond, work), context)
 
     def _save_form(
-        self, client: WebClient, body: dict[str, Any], view: dict[str, Any], update: cmd.UpdateRag
+        self,
+        client: WebClient,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        workspace: Workspace,
+        update: cmd.UpdateRag,
     ) -> None:
         """Save the form's update; the modal then says what happened (or why nothing did)."""
         user_id = body["user"]["id"]
         try:
-            reply = self._update(user_id, team_of(body), update)
+            reply = self._update(user_id, workspace, update)
         except CsipError as error:
             _show_in_form(client, view, f":warning: {escape(str(error))}")
             return
@@ -109,38 +121,43 @@ class Handlers:
             return
         what = f"{escape(update.ref)}: marked {update.rag.label} by <@{user_id}>."
         _show_in_form(client, view, f":white_check_mark: {what}")
-        context = views.ModalContext.load(view.get("private_metadata", ""))
-        if context.reminder_channel and context.reminder_ts:
-            where = (context.reminder_channel, context.reminder_ts)
-            mark_reminder(self.open_store, self.directory.client, where, update.ref, what)
-        if context.response_url:
-            send_reply(WebhookClient(context.response_url).send, reply)
+        try:  # the form says it was saved: what follows may fail without unsaying it
+            context = views.ModalContext.load(view.get("private_metadata", ""))
+            if context.reminder_channel and context.reminder_ts:
+                where = (context.reminder_channel, context.reminder_ts)
+                mark_reminder(self.open_store, self.directory.client, where, update.ref, what)
+            if context.response_url:
+                send_reply(WebhookClient(context.response_url).send, reply)
+        except Exception:
+            log.exception("an update from the form was saved; marking the reminder or replying failed")
 
     # --- the work -----------------------------------------------------------------------
 
-    def _answer_command(self, command: dict[str, Any], client: WebClient) -> views.Reply | None:
+    def _answer_command(
+        self, command: dict[str, Any], client: WebClient, workspace: Workspace
+    ) -> views.Reply | None:
         parsed = cmd.parse_command(command.get("text", ""))
-        user_id, team_id = command["user_id"], command.get("team_id", "")
+        user_id = command["user_id"]
         if isinstance(parsed, cmd.OpenUpdateModal):
             return self._open_modal(
                 client,
                 command["trigger_id"],
                 user_id,
-                team_id,
+                workspace,
                 parsed.ref,
                 command.get("response_url"),
             )
         if isinstance(parsed, cmd.UpdateRag | cmd.Reschedule | cmd.Reassign):
-            return self._update(user_id, team_id, parsed)
-        return self._read(user_id, team_id, parsed)
+            return self._update(user_id, workspace, parsed)
+        return self._read(user_id, workspace, parsed)
 
-    def _read(self, user_id: str, team_id: str, parsed: cmd.Command) -> views.Reply:
+    def _read(self, user_id: str, workspace: Workspace, parsed: cmd.Command) -> views.Reply:
         """Each question reads what it is about, never the whole plan."""
         if isinstance(parsed, cmd.Help):
             return views.help_reply(parsed.problem)
         today = london_date(self.clock())
         with self.open_store() as store:
-            plan_id = self._plan_id(store, team_id)
+            plan_id = self._plan_id(store, workspace)
             match parsed:
                 case cmd.Report(as_at):  # reads the plan as at its own date
                     built = self._report(store, plan_id, as_at or today, today)
@@ -163,10 +180,10 @@ class Handlers:
                     return self._priority_summary(store, plan_id, number, today)
         return views.help_reply()
 
-    def _update(self, user_id: str, team_id: str, parsed: cmd.Command) -> views.Reply:
+    def _update(self, user_id: str, workspace: Workspace, parsed: cmd.Command) -> views.Reply:
         now = self.clock()
         with self.open_store() as store:
-            plan_id = self._plan_id(store, team_id)
+            plan_id = self._plan_id(store, workspace)
             caller = caller_for(store, self.directory, plan_id, user_id, self.access)
             match parsed:
                 case cmd.UpdateRag(ref, rag, note):
@@ -187,20 +204,21 @@ class Handlers:
                     what = f"{ref} now belongs to <@{new_user}>."
                 case _:
                     raise InputError("That is not a change csip can make.")
-            (action,) = plan.actions.values()
-            return views.updated_reply(action, plan, london_date(now), what)
+            with once_saved(parsed.ref):
+                (action,) = plan.actions.values()
+                return views.updated_reply(action, plan, london_date(now), what)
 
     def _open_modal(
         self,
         client: WebClient,
         trigger_id: str,
         user_id: str,
-        team_id: str,
+        workspace: Workspace,
         ref: str | None,
         response_url: str | None,
     ) -> views.Reply | None:
         with self.open_store() as store:
-            plan_id = self._plan_id(store, team_id)
+            plan_id = self._plan_id(store, workspace)
             choices = list(self._plan_of(store, plan_id, user_id).actions.values())
             if ref is not None:
                 _, chosen = find_action(store, plan_id, ref)
@@ -211,11 +229,13 @@ class Handlers:
         client.views_open(trigger_id=trigger_id, view=modal)
         return None
 
-    def _send_docx(self, client: WebClient, user_id: str, team_id: str, as_at: dt.date) -> views.Reply:
+    def _send_docx(
+        self, client: WebClient, user_id: str, workspace: Workspace, as_at: dt.date
+    ) -> views.Reply:
         """The Word version, uploaded to the user's direct messages with the app."""
         with self.open_store() as store:
             built = self._report(
-                store, self._plan_id(store, team_id), as_at, london_date(self.clock()), "docx"
+                store, self._plan_id(store, workspace), as_at, london_date(self.clock()), "docx"
             )
         channel = client.conversations_open(users=user_id)["channel"]["id"]
         client.files_upload_v2(
@@ -233,8 +253,8 @@ class Handlers:
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _plan_id(self, store: PlanStore, team_id: str) -> int:
-        return plan_for(store, team_id, self.access)
+    def _plan_id(self, store: PlanStore, workspace: Workspace) -> int:
+        return plan_for(store, workspace, self.access)
 
     def _plan_of(self, store: PlanStore, plan_id: int, user_id: str) -> PlanView:
         """The caller's actions (owned or delegated), as they stand."""

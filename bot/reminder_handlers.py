@@ -18,8 +18,8 @@ from bot import views
 from bot.config import Access
 from bot.directory import SlackDirectory
 from bot.reminder_buttons import CONFIRM, REMINDER, SNOOZE_DAYS, mark_done
-from bot.replies import replying
-from bot.requests import caller_for, plan_for, team_of
+from bot.replies import once_saved, replying
+from bot.requests import Workspace, caller_for, plan_for, workspace_of
 from bot.work import Background
 from plan.clock import Clock, london_date
 from plan.model import Rag
@@ -67,30 +67,32 @@ class ReminderHandlers:
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
         ack()
-        self.background.submit(lambda: replying(respond, lambda: self._press(body, client)), context)
+        work = lambda: self._press(body, client, workspace_of(body, context))  # noqa: E731
+        self.background.submit(lambda: replying(respond, work), context)
 
-    def _press(self, body: dict[str, Any], client: WebClient) -> None:
+    def _press(self, body: dict[str, Any], client: WebClient, workspace: Workspace) -> None:
         pressed = body["actions"][0]
         choice, ref = pressed["action_id"].removeprefix(f"{REMINDER}_"), pressed["value"]
         where = (body["container"]["channel_id"], body["container"]["message_ts"])
         if choice in ("amber", "red"):
-            self._ask_reason(client, body, ref, Rag(choice), where)
+            self._ask_reason(client, body, workspace, ref, Rag(choice), where)
             return
-        what = self._act(body["user"]["id"], team_of(body), ref, choice)
+        what = self._act(body["user"]["id"], workspace, ref, choice)
         shown = body.get("message", {})
-        mark_reminder(
-            self.open_store,
-            client,
-            where,
-            ref,
-            what,
-            {"text": shown.get("text", ""), "blocks": shown.get("blocks", [])},
-        )
+        with once_saved(ref):
+            mark_reminder(
+                self.open_store,
+                client,
+                where,
+                ref,
+                what,
+                {"text": shown.get("text", ""), "blocks": shown.get("blocks", [])},
+            )
 
-    def _act(self, user_id: str, team_id: str, ref: str, choice: str) -> str:
+    def _act(self, user_id: str, workspace: Workspace, ref: str, choice: str) -> str:
         now = self.clock()
         with self.open_store() as store:
-            change = self._change(store, user_id, team_id, ref, now)
+            change = self._change(store, user_id, workspace, ref, now)
             if choice in SNOOZE_DAYS:
                 until = london_date(now) + dt.timedelta(days=SNOOZE_DAYS[choice])
                 snooze(store, change, until)
@@ -104,15 +106,23 @@ class ReminderHandlers:
             update_rag(store, change, rag, "")
             return f"{ref}: marked {rag.label} by <@{user_id}>."
 
-    def _change(self, store: PlanStore, user_id: str, team_id: str, ref: str, now: dt.datetime) -> Change:
-        plan_id = plan_for(store, team_id, self.access)
+    def _change(
+        self, store: PlanStore, user_id: str, workspace: Workspace, ref: str, now: dt.datetime
+    ) -> Change:
+        plan_id = plan_for(store, workspace, self.access)
         return Change(plan_id, caller_for(store, self.directory, plan_id, user_id, self.access), ref, now)
 
     def _ask_reason(
-        self, client: WebClient, body: dict[str, Any], ref: str, rag: Rag, where: tuple[str, str]
+        self,
+        client: WebClient,
+        body: dict[str, Any],
+        workspace: Workspace,
+        ref: str,
+        rag: Rag,
+        where: tuple[str, str],
     ) -> None:
         with self.open_store() as store:
-            plan_id = plan_for(store, team_of(body), self.access)
+            plan_id = plan_for(store, workspace, self.access)
             _, action = find_action(store, plan_id, ref)
         context = views.ModalContext(reminder_channel=where[0], reminder_ts=where[1])
         client.views_open(trigger_id=body["trigger_id"], view=views.update_modal([action], ref, context, rag))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
@@ -15,10 +16,33 @@ from plan.errors import CsipError
 log = logging.getLogger(__name__)
 
 
+class SavedButNotShown(Exception):
+    """A change was saved, then showing it failed: the person must not be told it was not."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"the change to {ref} was saved; showing it failed")
+        self.ref = ref
+
+
+@contextmanager
+def once_saved(ref: str) -> Iterator[None]:
+    """Wrap what follows a saved change, so that its failure says the change was saved."""
+    try:
+        yield
+    except Exception as error:
+        raise SavedButNotShown(ref) from error
+
+
 def replying(respond: Respond, work: Callable[[], views.Reply | None]) -> None:
     """Run ``work`` and send its reply; a refusal, Slack trouble or a bug still gets an answer."""
     try:
         reply = work()
+    except SavedButNotShown as error:
+        log.exception("a change was saved but could not be shown")
+        reply = views.notice_reply(
+            f"Your change to {error.ref} was saved, but csip could not show it here just now. "
+            f"`/csip show {error.ref}` shows the action as it stands."
+        )
     except CsipError as error:  # the user's input, the setup or Slack: each says what to do
         reply = views.error_reply(str(error))
     except SlackApiError as error:

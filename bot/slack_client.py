@@ -3,6 +3,11 @@
 slack_sdk's handlers decide *whether* to retry (429, 5xx, a dropped connection) and how long to
 wait, but wait with ``time.sleep`` inside the library. Here the waiting itself is handed in
 (``sleep``), so tests record the waits instead of sleeping and nothing patches slack_sdk.
+
+One decision is taken back from slack_sdk: a connection dropped after a post was sent may have
+posted it, so a post is retried only when the request never left (the connection failed to
+open). What happened to the post is then "unknown", and the scheduler looks for the message
+before posting it again (``schedules.sending``); a reply to a person is simply not doubled.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -27,14 +33,18 @@ from bot.config import SlackConnection
 Sleep = Callable[[float], None]
 
 
-def make_client(slack: SlackConnection, *, sleep: Sleep = time.sleep) -> WebClient:
+# Methods that post something: doing one twice posts twice.
+POSTING = frozenset({"chat.postMessage", "chat.postEphemeral", "files.completeUploadExternal"})
+
+
+def make_client(slack: SlackConnection, *, sleep: Sleep = time.sleep, timeout: float = 10) -> WebClient:
     """429s wait as long as Retry-After says; 5xx and dropped connections back off and retry."""
     return WebClient(
         token=slack.bot_token,
         base_url=slack.api_url,
-        timeout=10,
+        timeout=timeout,  # type: ignore[arg-type]  # urllib takes seconds as a float
         retry_handlers=[
-            _Waiting(ConnectionErrorRetryHandler(max_retry_count=2), sleep),
+            _Waiting(_ConnectionRetry(max_retry_count=2), sleep),
             _Waiting(RateLimitErrorRetryHandler(max_retry_count=3), sleep),
             _Waiting(ServerErrorRetryHandler(max_retry_count=2), sleep),
         ],
@@ -77,3 +87,29 @@ class _Waiting(RetryHandler):
             after = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
             return (int(after[0]) if after else 1) + random.random()
         return self.interval_calculator.calculate_sleep_duration(state.current_attempt)
+
+
+class _ConnectionRetry(ConnectionErrorRetryHandler):
+    """slack_sdk's, except that a post whose request may have reached Slack is not repeated.
+
+    urllib raises URLError when the connection could not be made or the request not written;
+    a reset or a hang-up after that (while waiting for the answer) may follow a post that
+    Slack accepted."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        never_sent = isinstance(error, URLError)
+        return never_sent or method_of(request.url) not in POSTING
+
+
+def method_of(url: str) -> str:
+    """The Web API method a request calls: the last part of its path."""
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]

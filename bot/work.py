@@ -40,7 +40,7 @@ class Background:
     @staticmethod
     def _run(work: Callable[[], object], guard: Guard | None) -> None:
         try:
-            if guard is not None and not guard():
+            if guard is not None and not _first_time(guard):
                 log.warning("a request was sent again with a signature already used: not done twice")
                 return
             work()
@@ -49,3 +49,15 @@ class Background:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+def _first_time(guard: Guard) -> bool:
+    """The replay check's answer; if it cannot answer (the database is down), the work goes on.
+    The work needs the database too, so it changes nothing and tells the person to try again,
+    where skipping it would leave them with no answer at all."""
+    try:
+        return guard()
+    except Exception as error:
+        problem = type(error).__name__
+        log.warning("could not check whether a request was seen before (%s): answering it", problem)
+        return True

@@ -153,9 +153,10 @@ def run_due_now(args: argparse.Namespace, settings: Settings) -> int:
 
     if not settings.slack_bot_token:
         raise SetupError("SLACK_BOT_TOKEN is not set: csip needs it to send.")
-    report = run_due(
-        open_database(settings), make_client(settings.slack()), settings.schedule(), args.now or utc_now()
-    )
+    # At a time given with --now, that time throughout; otherwise the clock as sending goes on.
+    clock = None if args.now else utc_now
+    client = make_client(settings.slack())
+    report = run_due(open_database(settings), client, settings.schedule(), args.now or utc_now(), clock)
     print(report)
     return 0 if not report.outcomes.get("failed") else 1
 
@@ -192,7 +193,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     def tick() -> object:
         from schedules.tick import run_due
 
-        return run_due(open_store, app.client, schedule, utc_now())
+        return run_due(open_store, app.client, schedule, utc_now(), utc_now)
 
     scheduler = start_ticking(tick, settings.tick_minutes)
     try:

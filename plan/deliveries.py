@@ -2,8 +2,10 @@
 
 A delivery is one scheduled message (and its thread), keyed by what it is, who it is for and
 the day it belongs to. Adding one whose key is already there does nothing, so a second tick, a
-restart or another replica plans nothing twice; claiming takes pending deliveries for one
-sender at a time, and a claim whose sender vanished lapses after a lease.
+restart or another replica plans nothing twice. A sender claims a few pending deliveries at a
+time under a short lease, renewed before each post: a claim whose sender vanished lapses, and
+only that batch waits. Before each post the delivery is marked unsure (the post may land
+without its answer reaching csip); whoever sends it next looks for it in Slack first.
 
 ``storage.deliveries.SqlDeliveries`` is the SQL one; ``tests/memory_store.py`` keeps them in
 dicts. Each writing call lands at once (it commits the store it belongs to).
@@ -54,6 +56,9 @@ class Delivery:
     channel: str | None
     slack_ts: str | None
     attempts: int
+    claim: str | None = None
+    unsure_since: dt.datetime | None = None
+    """Set while a post of the next part may have landed unseen: look for it before posting."""
 
 
 class Deliveries(Protocol):
@@ -65,19 +70,29 @@ class Deliveries(Protocol):
         """Insert the ones whose key is not there yet; one already there is left as it is."""
         ...
 
-    def claim(self, plan_id: int, now: dt.datetime, lease: dt.timedelta) -> list[Delivery]:
-        """Take every pending delivery, and any still sending from a claim over ``lease`` old,
-        in the order they were added. Two claims at once never take the same delivery."""
+    def claim(
+        self, plan_id: int, now: dt.datetime, lease: dt.timedelta, limit: int, tick_start: dt.datetime
+    ) -> list[Delivery]:
+        """Take up to ``limit`` deliveries, in the order they were added: pending ones not
+        claimed since ``tick_start`` (so a tick does not retry what it just failed), and any
+        still sending from a claim over ``lease`` old. Two claims never take the same one."""
+        ...
+
+    def posting(self, delivery: Delivery, now: dt.datetime) -> bool:
+        """About to post the next part: renew the claim and mark the delivery unsure (keeping
+        the earliest such time). False, and nothing changed, if the claim was taken over."""
         ...
 
     def part_sent(self, delivery_id: int, parts_sent: int, channel: str, ts: str | None) -> None:
-        """Remember progress so that a retry carries on after the parts already posted."""
+        """Remember progress so that a retry carries on after the parts already posted (and
+        is no longer unsure)."""
         ...
 
     def delivered(self, delivery_id: int, now: dt.datetime) -> None: ...
 
-    def retry_later(self, delivery_id: int, error: str) -> None:
-        """Pending again, for the next tick, with one more attempt counted."""
+    def retry_later(self, delivery_id: int, error: str, *, unsure: bool = False) -> None:
+        """Pending again, for the next tick, with one more attempt counted. ``unsure``: the
+        post may have landed (a timeout), so the mark stays; otherwise it is cleared."""
         ...
 
     def give_up(self, delivery_id: int, error: str) -> None:

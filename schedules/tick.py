@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.directory import SlackDirectory
 from plan.calendar import WorkingCalendar
+from plan.clock import Clock
 from plan.deliveries import PLANNED, SKIPPED, NewDelivery
 from plan.ports import StoreFactory
 from schedules.config import Schedule
@@ -23,7 +24,12 @@ from schedules.planning import Planner, latest_slots
 from schedules.sending import Outcome, send
 
 log = logging.getLogger(__name__)
-CLAIM_LEASE = dt.timedelta(minutes=10)  # a claim older than this, never finished, is taken again
+# A sender claims this many deliveries at a time and renews its claim before each post; a claim
+# not renewed for the lease (its sender died) is taken again. So a crash holds back one batch,
+# for minutes. The lease outlasts the longest single post: slack_sdk's three 429 waits and two
+# retries of a 10-second timeout.
+CLAIM_BATCH = 10
+CLAIM_LEASE = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -41,7 +47,16 @@ class TickReport:
         return f"planned: {planned}; skipped: {skipped}; {sent}"
 
 
-def run_due(open_store: StoreFactory, client: WebClient, schedule: Schedule, now: dt.datetime) -> TickReport:
+def run_due(
+    open_store: StoreFactory,
+    client: WebClient,
+    schedule: Schedule,
+    now: dt.datetime,
+    clock: Clock | None = None,
+) -> TickReport:
+    """Plan the slots due at ``now``, then send; ``clock`` (``now`` throughout by default) is
+    read as the sending goes on, for the claims' leases."""
+    clock = clock or (lambda: now)
     calendar = WorkingCalendar(schedule.send_time)
     planner = Planner(schedule, calendar, SlackDirectory(client))
     grace = schedule.catch_up
@@ -64,12 +79,13 @@ def run_due(open_store: StoreFactory, client: WebClient, schedule: Schedule, now
             planned = planner.plan(store, plan_id, slot)
             store.deliveries.add(plan_id, [*planned, NewDelivery(slot.marker, [], PLANNED)], now)
             report.planned.append(f"{label} ({len(planned)})")
-        for delivery in store.deliveries.claim(plan_id, now, CLAIM_LEASE):
-            if now - calendar.send_at(delivery.key.slot_date) > grace:
-                log.error("giving up %s to %s: still unsent past the catch-up limit",
-                          delivery.key.kind, delivery.key.recipient)  # fmt: skip
-                store.deliveries.give_up(delivery.id, "past the catch-up limit")
-                report.outcomes[Outcome.FAILED] += 1
-                continue
-            report.outcomes[send(client, store.deliveries, delivery, now)] += 1
+        while batch := store.deliveries.claim(plan_id, clock(), CLAIM_LEASE, CLAIM_BATCH, now):
+            for delivery in batch:
+                if now - calendar.send_at(delivery.key.slot_date) > grace:
+                    log.error("giving up %s to %s: still unsent past the catch-up limit",
+                              delivery.key.kind, delivery.key.recipient)  # fmt: skip
+                    store.deliveries.give_up(delivery.id, "past the catch-up limit")
+                    report.outcomes[Outcome.FAILED] += 1
+                    continue
+                report.outcomes[send(client, store.deliveries, delivery, clock)] += 1
     return report

@@ -1,8 +1,9 @@
 """Delivery records in SQL: ``plan.deliveries.Deliveries``, sending each scheduled message once.
 
-A claim is one UPDATE over rows picked with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite,
-with its single writer, ignores the clause), stamped with a claim token: two replicas ticking
-at once each get different rows, never the same one.
+A claim is one UPDATE over a few rows picked with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL;
+SQLite, with its single writer, ignores the clause), stamped with a claim token: two replicas
+ticking at once each get different rows, never the same one. Renewing a claim checks the token,
+so a sender whose claim lapsed and was taken over stops rather than posting too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,23 +60,28 @@ class SqlDeliveries:
         self.session.execute(statement)
         self.session.commit()
 
-    def claim(self, plan_id: int, now: dt.datetime, lease: dt.timedelta) -> list[Delivery]:
-        """Take every pending delivery, and any whose sender vanished over ``lease`` ago."""
+    def claim(
+        self, plan_id: int, now: dt.datetime, lease: dt.timedelta, limit: int, tick_start: dt.datetime
+    ) -> list[Delivery]:
+        """Take a few pending deliveries, and any whose sender vanished over ``lease`` ago."""
         token = str(uuid.uuid4())
+        untried = or_(DeliveryRow.claimed_at.is_(None), DeliveryRow.claimed_at < tick_start)
         claimable = (
             select(DeliveryRow.id)
             .where(
                 DeliveryRow.plan_id == plan_id,
                 or_(
-                    DeliveryRow.status == PENDING,
+                    and_(DeliveryRow.status == PENDING, untried),
                     and_(DeliveryRow.status == SENDING, DeliveryRow.claimed_at < now - lease),
                 ),
             )
+            .order_by(DeliveryRow.id)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
         self.session.execute(
             update(DeliveryRow)
-            .where(DeliveryRow.id.in_(claimable))
+            .where(DeliveryRow.id.in_(claimable.scalar_subquery()))
             .values(status=SENDING, claim=token, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -85,9 +91,20 @@ class SqlDeliveries:
         ).all()
         return [_delivery(row) for row in rows]
 
+    def posting(self, delivery: Delivery, now: dt.datetime) -> bool:
+        """Renew the claim and mark the delivery unsure, in one statement that checks the claim."""
+        renewed = self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery.id, DeliveryRow.claim == delivery.claim)
+            .values(claimed_at=now, unsure_since=func.coalesce(DeliveryRow.unsure_since, now))
+            .returning(DeliveryRow.id)
+        ).first()
+        self.session.commit()
+        return renewed is not None
+
     def part_sent(self, delivery_id: int, parts_sent: int, channel: str, ts: str | None) -> None:
         """Remember progress so that a retry carries on after the parts already posted."""
-        values: dict[str, Any] = {"parts_sent": parts_sent, "channel": channel}
+        values: dict[str, Any] = {"parts_sent": parts_sent, "channel": channel, "unsure_since": None}
         if ts is not None:
             values["slack_ts"] = ts
         self._set(delivery_id, **values)
@@ -95,13 +112,19 @@ class SqlDeliveries:
     def delivered(self, delivery_id: int, now: dt.datetime) -> None:
         self._set(delivery_id, status=DELIVERED, delivered_at=now, claim=None)
 
-    def retry_later(self, delivery_id: int, error: str) -> None:
+    def retry_later(self, delivery_id: int, error: str, *, unsure: bool = False) -> None:
+        values: dict[str, Any] = {} if unsure else {"unsure_since": None}
         self._set(
-            delivery_id, status=PENDING, claim=None, last_error=error[:200], attempts=DeliveryRow.attempts + 1
+            delivery_id,
+            status=PENDING,
+            claim=None,
+            last_error=error[:200],
+            attempts=DeliveryRow.attempts + 1,
+            **values,
         )
 
     def give_up(self, delivery_id: int, error: str) -> None:
-        self._set(delivery_id, status=FAILED, claim=None, last_error=error[:200])
+        self._set(delivery_id, status=FAILED, claim=None, last_error=error[:200], unsure_since=None)
 
     def replace_messages(self, delivery_id: int, messages: list[Message]) -> None:
         self._set(delivery_id, messages=json.dumps(messages))
@@ -127,4 +150,6 @@ def _delivery(row: DeliveryRow) -> Delivery:
         channel=row.channel,
         slack_ts=row.slack_ts,
         attempts=row.attempts,
+        claim=row.claim,
+        unsure_since=row.unsure_since,
     )

@@ -245,6 +245,9 @@ class DeliveryRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Set before a post whose answer may not come back (a timeout): the next sender looks for
+    # the message in Slack before posting it again. Cleared once the part's fate is known.
+    unsure_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class SnoozeRow(Base):

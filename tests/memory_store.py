@@ -82,6 +82,7 @@ class DeliveryRecord:
     claim: str | None = None
     claimed_at: dt.datetime | None = None
     delivered_at: dt.datetime | None = None
+    unsure_since: dt.datetime | None = None
 
 
 @dataclass
@@ -381,21 +382,37 @@ class MemoryDeliveries:
                     taken.add((plan_id, new.key))
             self._store.commit()
 
-    def claim(self, plan_id: int, now: dt.datetime, lease: dt.timedelta) -> list[Delivery]:
+    def claim(
+        self, plan_id: int, now: dt.datetime, lease: dt.timedelta, limit: int, tick_start: dt.datetime
+    ) -> list[Delivery]:
         token = str(uuid.uuid4())
         with self._store.lock:
             data = self._store.writing()
-            claimed = []
+            claimed: list[DeliveryRecord] = []
             for id_, row in sorted(data.deliveries.items()):
+                if len(claimed) == limit:
+                    break
+                untried = row.claimed_at is None or row.claimed_at < tick_start
                 lapsed = row.status == SENDING and row.claimed_at is not None and row.claimed_at < now - lease
-                if row.plan_id == plan_id and (row.status == PENDING or lapsed):
+                if row.plan_id == plan_id and ((row.status == PENDING and untried) or lapsed):
                     data.deliveries[id_] = row = replace(row, status=SENDING, claim=token, claimed_at=now)
                     claimed.append(row)
             self._store.commit()
         return [as_delivery(row) for row in claimed]
 
+    def posting(self, delivery: Delivery, now: dt.datetime) -> bool:
+        with self._store.lock:
+            data = self._store.writing()
+            row = data.deliveries.get(delivery.id)
+            if row is None or row.claim != delivery.claim:
+                return False
+            unsure = row.unsure_since or now
+            data.deliveries[delivery.id] = replace(row, claimed_at=now, unsure_since=unsure)
+            self._store.commit()
+        return True
+
     def part_sent(self, delivery_id: int, parts_sent: int, channel: str, ts: str | None) -> None:
-        progress: dict[str, Any] = {"parts_sent": parts_sent, "channel": channel}
+        progress: dict[str, Any] = {"parts_sent": parts_sent, "channel": channel, "unsure_since": None}
         if ts is not None:
             progress["slack_ts"] = ts
         self._set(delivery_id, progress)
@@ -403,15 +420,19 @@ class MemoryDeliveries:
     def delivered(self, delivery_id: int, now: dt.datetime) -> None:
         self._set(delivery_id, {"status": DELIVERED, "delivered_at": now, "claim": None})
 
-    def retry_later(self, delivery_id: int, error: str) -> None:
+    def retry_later(self, delivery_id: int, error: str, *, unsure: bool = False) -> None:
         row = self._store.data.deliveries.get(delivery_id)
         attempts = row.attempts + 1 if row else 0
-        self._set(
-            delivery_id, {"status": PENDING, "claim": None, "last_error": error[:200], "attempts": attempts}
-        )
+        changes: dict[str, Any] = {"status": PENDING, "claim": None, "last_error": error[:200]}
+        changes["attempts"] = attempts
+        if not unsure:
+            changes["unsure_since"] = None
+        self._set(delivery_id, changes)
 
     def give_up(self, delivery_id: int, error: str) -> None:
-        self._set(delivery_id, {"status": FAILED, "claim": None, "last_error": error[:200]})
+        self._set(
+            delivery_id, {"status": FAILED, "claim": None, "last_error": error[:200], "unsure_since": None}
+        )
 
     def replace_messages(self, delivery_id: int, messages: list[Message]) -> None:
         self._set(delivery_id, {"messages": json.dumps(messages)})
@@ -438,6 +459,8 @@ def as_delivery(row: DeliveryRecord) -> Delivery:
         channel=row.channel,
         slack_ts=row.slack_ts,
         attempts=row.attempts,
+        claim=row.claim,
+        unsure_since=row.unsure_since,
     )
 
 

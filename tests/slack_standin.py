@@ -2,13 +2,16 @@
 
 It records every call, answers like Slack does (ok, rate limited with Retry-After, 5xx,
 invalid_blocks) and checks every message's blocks against Block Kit's limits, so a reply
-that Slack would refuse fails the test that sent it.
+that Slack would refuse fails the test that sent it. It keeps what was posted, so history and
+threads can be read back (with message metadata, as Slack gives it when asked), and a scripted
+answer can post the message yet never answer: hang up, or answer only after the client gave up.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +38,24 @@ class Answer:
     status: int = 200
     body: dict[str, Any] = field(default_factory=lambda: {"ok": True})
     headers: dict[str, str] = field(default_factory=dict)
+    accept: bool = False  # do what Slack would with the call (post the message) first
+    hang_up: bool = False  # close the connection without answering
+    hold: threading.Event | None = None  # answer only once this is set (the client has given up)
+
+
+def accepted_then_hung_up() -> Answer:
+    """Slack posted the message, but the answer never arrived."""
+    return Answer(accept=True, hang_up=True)
+
+
+def accepted_then_late(release: threading.Event) -> Answer:
+    """Slack posted the message and answered after ``release``, after the client's timeout."""
+    return Answer(accept=True, hold=release)
+
+
+def late_without_posting(release: threading.Event) -> Answer:
+    """Slack did not post, and timed out (the client sees the same as for a late answer)."""
+    return Answer(503, {"ok": False, "error": "service_unavailable"}, hold=release)
 
 
 def rate_limited(retry_after: int) -> Answer:
@@ -67,6 +88,8 @@ class SlackStandIn:
         self._scripted: dict[str, list[Answer | None]] = {}
         self._posted = 0
         self._accepted: list[dict[str, Any]] = []
+        self._conversations: dict[str, list[dict[str, Any]]] = {}  # channel id: messages, oldest first
+        self._filenames: dict[str, str] = {}  # file id: name, between upload URL and completion
         self._changed = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         # serve_forever notices a shutdown only between polls: a short poll lets stop() return
@@ -144,6 +167,8 @@ class SlackStandIn:
         if scripted:
             answer = scripted.pop(0)
             if answer is not None:
+                if answer.accept:
+                    self._default(method, params)
                 return answer
         problem = blocks_problem(params.get("blocks") or (params.get("view") or {}).get("blocks"))
         if problem:
@@ -167,30 +192,64 @@ class SlackStandIn:
                     return Answer(body={"ok": True, "user": {"id": user_id}})
             return Answer(body={"ok": False, "error": "users_not_found"})
         if method == "chat.postMessage":
-            channel = str(params.get("channel", ""))
+            channel = _conversation_id(str(params.get("channel", "")))
             with self._changed:
-                self._posted += 1
-                ts = f"1700000000.{self._posted:06d}"
+                ts = self._next_ts()
                 self._accepted.append({**params, "posted_ts": ts})
-            dm = "D" + channel[1:] if channel.startswith("U") else channel
-            return Answer(body={"ok": True, "channel": dm, "ts": ts})
+                self._keep(channel, {**_as_slack_shows(params), "ts": ts})
+            return Answer(body={"ok": True, "channel": channel, "ts": ts})
+        if method in ("conversations.history", "conversations.replies"):
+            return Answer(body={"ok": True, "messages": self._read(method, params), "has_more": False})
         if method == "conversations.open":
             return Answer(body={"ok": True, "channel": {"id": "D" + str(params.get("users", ""))[1:]}})
         if method == "files.getUploadURLExternal":
             with self._changed:
                 self._posted += 1
                 file_id = f"F{self._posted:06d}"
+                self._filenames[file_id] = str(params.get("filename", ""))
             return Answer(
                 body={"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
             )
         if method == "files.completeUploadExternal":
             files = json.loads(params.get("files", "[]")) if isinstance(params.get("files"), str) else []
+            if params.get("channel_id"):
+                with self._changed:
+                    shared = [{"id": f["id"], "name": self._filenames.get(f["id"], "")} for f in files]
+                    message = {"files": shared, "ts": self._next_ts(), "thread_ts": params.get("thread_ts")}
+                    self._keep(str(params["channel_id"]), message)
             return Answer(
                 body={"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
             )
         if method == "views.open":
             return Answer(body={"ok": True, "view": {"id": "V1"}})
         return Answer(body={"ok": True})
+
+    def _next_ts(self) -> str:
+        """A message's ts: when it was posted, as Slack's is (tests' clocks are in the past), and
+        unique by a count."""
+        self._posted += 1
+        return f"{int(time.time())}.{self._posted:06d}"
+
+    def _keep(self, channel: str, message: dict[str, Any]) -> None:
+        self._conversations.setdefault(channel, []).append(message)
+
+    def _read(self, method: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """A channel's top-level messages, or one thread, newest first, as Slack returns them."""
+        with self._changed:
+            messages = list(self._conversations.get(str(params.get("channel", "")), []))
+        oldest = float(params.get("oldest") or 0)
+        if method == "conversations.history":
+            chosen = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+        else:
+            parent = str(params.get("ts"))
+            chosen = [m for m in messages if parent in (m["ts"], m.get("thread_ts"))]
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        shown = [
+            {k: v for k, v in m.items() if with_metadata or k != "metadata"}
+            for m in chosen
+            if float(m["ts"]) > oldest
+        ]
+        return list(reversed(shown))
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self
@@ -203,7 +262,18 @@ class SlackStandIn:
                     params: dict[str, Any] = {"content": raw}
                 else:
                     params = _parse(raw.decode(), self.headers.get("Content-Type", ""))
-                answer = standin._answer(self.path, params)
+                self._reply(standin._answer(self.path, params))
+
+            def do_GET(self) -> None:  # conversations.history and .replies are GETs
+                path, _, query = self.path.partition("?")
+                self._reply(standin._answer(path, {k: v[0] for k, v in parse_qs(query).items()}))
+
+            def _reply(self, answer: Answer) -> None:
+                if answer.hold is not None:
+                    answer.hold.wait(timeout=10)
+                if answer.hang_up:
+                    self.close_connection = True
+                    return
                 payload = json.dumps(answer.body).encode()
                 self.send_response(answer.status)
                 self.send_header("Content-Type", "application/json")
@@ -211,12 +281,28 @@ class SlackStandIn:
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):  # a late answer: the client left
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         return Handler
+
+
+def _conversation_id(channel: str) -> str:
+    """A post to a person goes to their DM conversation: U123 becomes D123 here."""
+    return "D" + channel[1:] if channel.startswith("U") else channel
+
+
+def _as_slack_shows(params: dict[str, Any]) -> dict[str, Any]:
+    """A posted message as history returns it: its metadata parsed, as Slack keeps it."""
+    message = {k: v for k, v in params.items() if k in ("text", "blocks", "thread_ts", "metadata")}
+    if isinstance(message.get("metadata"), str):
+        message["metadata"] = json.loads(message["metadata"])
+    return message
 
 
 def _parse(raw: str, content_type: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """No read creates a plan: before the first import, Slack, the scheduler and `csip export` each
-say there is no plan, and leave none behind. One workspace still works on the default plan."""
+say there is no plan, and leave none behind. The bot token's own workspace works on the default
+plan; another workspace, without a plan of its own, is refused."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookResponse
 from sqlalchemy import Engine
@@ -32,6 +34,7 @@ from tests.memory_store import memory_store_factory
 
 NOW = dt.datetime(2017, 9, 5, 10, 30, tzinfo=dt.UTC)
 NOWHERE = "http://127.0.0.1:9/"  # nothing answers here: no test below may reach Slack
+HOME = "THOME"  # the workspace the bot token is for
 
 
 class Inline(Background):
@@ -47,7 +50,7 @@ class Inline(Background):
         return done
 
 
-def ask(open_store: StoreFactory, text: str, team_id: str = "TELSEWHERE") -> list[str]:
+def ask(open_store: StoreFactory, text: str, team_id: str = HOME) -> list[str]:
     """A `/csip` command through the app's own listener; the texts of its replies."""
     replies: list[str] = []
 
@@ -58,7 +61,9 @@ def ask(open_store: StoreFactory, text: str, team_id: str = "TELSEWHERE") -> lis
     client = WebClient(token="xoxb-test", base_url=NOWHERE)
     handlers = Handlers(Access(), open_store, SlackDirectory(client), lambda: NOW, Inline())
     command = {"text": text, "user_id": "UALICE", "team_id": team_id, "trigger_id": "t1"}
-    handlers.on_csip(cast(Ack, lambda: None), command, cast(Respond, respond), client, BoltContext())
+    context = BoltContext()
+    context["authorize_result"] = AuthorizeResult(enterprise_id=None, team_id=HOME)  # as auth.test said
+    handlers.on_csip(cast(Ack, lambda: None), command, cast(Respond, respond), client, context)
     return replies
 
 
@@ -82,8 +87,13 @@ def test_a_slack_request_before_any_import_creates_no_plan() -> None:
         assert store.find_plan_id("default") is None
 
 
-def test_a_request_from_another_workspace_works_on_the_default_plan() -> None:
-    assert ask(with_default_plan(), "summary", team_id="TELSEWHERE") == ["The plan: Red 1, Amber 1, Green 1"]
+def test_a_request_from_the_token_s_workspace_works_on_the_default_plan() -> None:
+    assert ask(with_default_plan(), "summary") == ["The plan: Red 1, Amber 1, Green 1"]
+
+
+def test_a_request_from_another_workspace_is_refused() -> None:
+    (reply,) = ask(with_default_plan(), "summary", team_id="TELSEWHERE")
+    assert reply.startswith("csip keeps no plan for this workspace")
 
 
 def test_a_request_from_another_workspace_creates_no_plan_of_its_own() -> None:

@@ -27,7 +27,7 @@ from storage.store import SqlStoreFactory as StoreFactory
 from storage.tables import DeliveryRow
 from tests.conftest import PLAN_GRID, Seed, load_grid, serving
 from tests.signed import SlackHttp
-from tests.slack_standin import SlackStandIn, rate_limited, server_error
+from tests.slack_standin import Answer, SlackStandIn, rate_limited, server_error
 
 pytestmark = pytest.mark.usefixtures("charts_drawn_once")  # the digest's chart: see conftest
 ALICE_EMAIL, BOB_EMAIL, CAROL_EMAIL = "alice@council.example", "bob@council.example", "carol@council.example"
@@ -376,6 +376,17 @@ def test_green_button_updates_and_marks_the_reminder_in_place(
     blocks = json.dumps(params["blocks"])
     assert "5.1: marked Green by <@UALICE>" in blocks
     assert '"block_id": "reminder:5.2"' in blocks  # the other actions keep their buttons
+    assert rag_of(week_plan, "5.1") == "green"
+
+
+def test_a_press_saved_but_not_shown_on_the_reminder_says_it_was_saved(
+    reminded: SlackHttp, week_plan: StoreFactory
+) -> None:
+    reminded.slack.script("chat.update", Answer(body={"ok": False, "error": "cant_update_message"}))
+    press(reminded, "UALICE", "green", "5.1")
+    reply = reminded.slack.wait_for_response("button")[0]
+    assert "Your change to 5.1 was saved" in reply["text"]
+    assert "nothing was changed" not in reply["text"]
     assert rag_of(week_plan, "5.1") == "green"
 
 

@@ -6,6 +6,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from plan.service import existing_plan
 from storage.store import SqlStoreFactory as StoreFactory
 from tests.conftest import ALICE, BOB, CAROL, DAVE, ERIN
@@ -30,6 +32,18 @@ def test_owner_updates_rag_with_a_reason(http: SlackHttp, small_plan: StoreFacto
     assert history(small_plan, "5.3") == [
         ("amber", "Contract signed; interviews start in October", "2017-08-31")
     ]
+
+
+def test_a_change_saved_but_not_shown_says_it_was_saved(
+    http: SlackHttp, small_plan: StoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("the reply could not be built")
+
+    monkeypatch.setattr("bot.views.updated_reply", broken)
+    reply = http.reply_to(ALICE, "update 5.3 amber Contract signed")
+    assert "Your change to 5.3 was saved" in reply["text"]
+    assert history(small_plan, "5.3")[0][0] == "amber"
 
 
 def test_red_without_a_reason_is_refused(http: SlackHttp, small_plan: StoreFactory) -> None:

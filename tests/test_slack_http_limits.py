@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.server import MAX_BODY, REPLAY_WINDOW
-from bot.work import Background
+from bot.work import FIRST_TIME, Background
 from csip.settings import Settings
 from plan.ports import SeenRequests
 from plan.service import existing_plan
@@ -180,3 +180,18 @@ def test_a_signature_is_new_once_and_forgotten_after_the_window(seen: SeenReques
     later = now + REPLAY_WINDOW + dt.timedelta(seconds=1)
     assert seen.first_time("v0=c", later, REPLAY_WINDOW)  # and "v0=a", "v0=b" are pruned
     assert seen.first_time("v0=a", later, REPLAY_WINDOW)
+
+
+def test_when_the_replay_check_cannot_answer_the_work_still_answers(logs: pytest.LogCaptureFixture) -> None:
+    """The database is down: the check fails, and the work goes on to tell the person so,
+    rather than leaving them with no answer."""
+
+    def database_down() -> bool:
+        raise ConnectionRefusedError("connection refused")
+
+    answered: list[str] = []
+    background = Background(1)
+    background.submit(lambda: answered.append("try again"), {FIRST_TIME: database_down}).result()
+    background.shutdown()
+    assert answered == ["try again"]
+    assert "could not check whether a request was seen before (ConnectionRefusedError)" in logs.text

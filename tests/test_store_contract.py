@@ -25,6 +25,7 @@ from tests.stores import STORES, fresh_store
 NOW = dt.datetime(2017, 9, 5, 10, 30, tzinfo=dt.UTC)
 DAY = dt.date(2017, 9, 5)
 LEASE = dt.timedelta(minutes=10)
+BATCH = 10
 GRID: list[list[Cell]] = [
     ["Ref", "Priority", "Priority title", "Lead", "Action", "Owner", "Delegates", "Due date", "RAG", "Note"],
     ["2.1", 2, "Oversight", "bob@council.example", "Audit", "bob@council.example", "", "30/06/2017",
@@ -300,7 +301,7 @@ def test_adding_a_delivery_twice_keeps_the_first(open_store: StoreFactory, plan_
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("first")])], NOW)
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("second")])], NOW)
-        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
     assert claimed.messages == [message("first")]
 
 
@@ -327,8 +328,8 @@ def test_a_delivery_is_claimed_once(open_store: StoreFactory, plan_id: int) -> N
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key(f"person:{n}"), []) for n in range(3)], NOW)
     with open_store() as first, open_store() as second:
-        taken = first.deliveries.claim(plan_id, NOW, LEASE)
-        again = second.deliveries.claim(plan_id, NOW, LEASE)
+        taken = first.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
+        again = second.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
     assert len(taken) == 3
     assert again == []
 
@@ -337,7 +338,7 @@ def test_claims_come_in_the_order_added(open_store: StoreFactory, plan_id: int) 
     recipients = ["person:9", "person:1", "channel:C1"]
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key(r), []) for r in recipients], NOW)
-        claimed = store.deliveries.claim(plan_id, NOW, LEASE)
+        claimed = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
     assert [d.key.recipient for d in claimed] == recipients
 
 
@@ -345,15 +346,16 @@ def test_claims_come_in_the_order_added(open_store: StoreFactory, plan_id: int) 
 def test_a_delivery_not_to_send_is_never_claimed(open_store: StoreFactory, plan_id: int, status: str) -> None:
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [], status)], NOW)
-        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE) == []
+        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE, BATCH, NOW + 2 * LEASE) == []
 
 
 def test_a_claim_lapses_after_its_lease(open_store: StoreFactory, plan_id: int) -> None:
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
-        store.deliveries.claim(plan_id, NOW, LEASE)
-        within = store.deliveries.claim(plan_id, NOW + LEASE - dt.timedelta(minutes=1), LEASE)
-        after = store.deliveries.claim(plan_id, NOW + LEASE + dt.timedelta(minutes=1), LEASE)
+        store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
+        before, later = NOW + LEASE - dt.timedelta(minutes=1), NOW + LEASE + dt.timedelta(minutes=1)
+        within = store.deliveries.claim(plan_id, before, LEASE, BATCH, before)
+        after = store.deliveries.claim(plan_id, later, LEASE, BATCH, later)
     assert within == []
     assert [d.key for d in after] == [key("person:1")]
 
@@ -361,10 +363,10 @@ def test_a_claim_lapses_after_its_lease(open_store: StoreFactory, plan_id: int) 
 def test_progress_is_kept_for_the_next_claim(open_store: StoreFactory, plan_id: int) -> None:
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
-        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
         store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
     with open_store() as store:
-        (again,) = store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE)
+        (again,) = store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE, BATCH, NOW + 2 * LEASE)
     assert again.parts_sent == 1
     assert (again.channel, again.slack_ts) == ("D1", "111.1")  # where the message went
 
@@ -372,7 +374,7 @@ def test_progress_is_kept_for_the_next_claim(open_store: StoreFactory, plan_id: 
 def test_a_part_without_a_timestamp_keeps_the_first_ones(open_store: StoreFactory, plan_id: int) -> None:
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
-        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
         store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
         store.deliveries.part_sent(claimed.id, 2, "D1", None)  # a file in the thread has no ts
         found = store.deliveries.find_by_message("D1", "111.1")
@@ -383,17 +385,17 @@ def test_a_part_without_a_timestamp_keeps_the_first_ones(open_store: StoreFactor
 def test_a_delivered_message_is_not_claimed_again(open_store: StoreFactory, plan_id: int) -> None:
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
-        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
         store.deliveries.delivered(claimed.id, NOW)
-        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE) == []
+        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE, BATCH, NOW + 2 * LEASE) == []
 
 
 def test_a_delivery_given_up_is_not_claimed_again(open_store: StoreFactory, plan_id: int) -> None:
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
-        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
         store.deliveries.give_up(claimed.id, "channel_not_found")
-        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE) == []
+        assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE, BATCH, NOW + 2 * LEASE) == []
 
 
 def test_a_retry_is_claimed_by_the_next_tick_with_the_attempt_counted(
@@ -401,11 +403,84 @@ def test_a_retry_is_claimed_by_the_next_tick_with_the_attempt_counted(
 ) -> None:
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
-        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
         store.deliveries.retry_later(claimed.id, "ratelimited")
-        (again,) = store.deliveries.claim(plan_id, NOW + dt.timedelta(minutes=1), LEASE)
+        next_tick = NOW + dt.timedelta(minutes=1)
+        (again,) = store.deliveries.claim(plan_id, next_tick, LEASE, BATCH, next_tick)
     assert again.id == claimed.id
     assert again.attempts == 1
+
+
+def test_a_claim_takes_a_batch_and_the_next_claim_the_next(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key(f"person:{n}"), []) for n in range(25)], NOW)
+        batches = [store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW) for _ in range(4)]
+    assert [len(batch) for batch in batches] == [10, 10, 5, 0]
+    assert [d.key.recipient for d in batches[2]] == [f"person:{n}" for n in range(20, 25)]
+
+
+def test_a_tick_does_not_claim_again_what_it_put_back(open_store: StoreFactory, plan_id: int) -> None:
+    """A retry waits for the next tick: within one, a failing send is not tried over and over."""
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
+        store.deliveries.retry_later(claimed.id, "ratelimited")
+        later_in_the_tick = NOW + dt.timedelta(seconds=30)
+        assert store.deliveries.claim(plan_id, later_in_the_tick, LEASE, BATCH, NOW) == []
+        next_tick = NOW + dt.timedelta(minutes=5)
+        assert len(store.deliveries.claim(plan_id, next_tick, LEASE, BATCH, next_tick)) == 1
+
+
+def test_posting_renews_the_claim(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
+        assert store.deliveries.posting(claimed, NOW + LEASE - dt.timedelta(minutes=1))
+        just_after_the_first_lease = NOW + LEASE + dt.timedelta(minutes=1)
+        assert store.deliveries.claim(plan_id, just_after_the_first_lease, LEASE, BATCH, NOW) == []
+
+
+def test_a_sender_whose_claim_was_taken_over_may_not_post(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
+        (stalled,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
+        later = NOW + 2 * LEASE
+        (taken_over,) = store.deliveries.claim(plan_id, later, LEASE, BATCH, later)
+        assert not store.deliveries.posting(stalled, later)
+        assert store.deliveries.posting(taken_over, later)
+
+
+def test_an_unsure_post_is_remembered_until_its_fate_is_known(open_store: StoreFactory, plan_id: int) -> None:
+    """Marked before each post, kept through a timeout's retry, cleared once the part is sent."""
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
+        (first,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
+        assert first.unsure_since is None
+        store.deliveries.posting(first, NOW)
+        store.deliveries.retry_later(first.id, "unknown: TimeoutError", unsure=True)
+        later = NOW + dt.timedelta(minutes=5)
+        (second,) = store.deliveries.claim(plan_id, later, LEASE, BATCH, later)
+        store.deliveries.posting(second, later)
+        store.deliveries.part_sent(second.id, 1, "D1", "111.1")
+        store.deliveries.retry_later(second.id, "ratelimited")
+        latest = NOW + dt.timedelta(minutes=10)
+        (third,) = store.deliveries.claim(plan_id, latest, LEASE, BATCH, latest)
+    assert second.unsure_since == NOW  # the first try's time: the look starts there
+    assert third.unsure_since is None
+    assert third.parts_sent == 1
+
+
+def test_a_process_killed_while_posting_leaves_the_delivery_unsure(
+    open_store: StoreFactory, plan_id: int
+) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a")])], NOW)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
+        store.deliveries.posting(claimed, NOW)
+    later = NOW + 2 * LEASE  # the process died: nothing more was written
+    with open_store() as store:
+        (again,) = store.deliveries.claim(plan_id, later, LEASE, BATCH, later)
+    assert again.unsure_since == NOW
 
 
 def test_a_reminder_is_found_by_its_message_and_its_messages_replaced(
@@ -413,7 +488,7 @@ def test_a_reminder_is_found_by_its_message_and_its_messages_replaced(
 ) -> None:
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
-        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
         store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
         store.deliveries.replace_messages(claimed.id, [message("a, marked"), message("b")])
     with open_store() as store:
@@ -428,5 +503,5 @@ def test_a_pending_delivery_keeps_its_messages_as_given(open_store: StoreFactory
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [payload], PENDING)], NOW)
         payload["text"] = "changed after adding"
-        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE)
+        (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
     assert claimed.messages[0]["text"] == "Hi"
