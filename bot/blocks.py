@@ -13,7 +13,7 @@ from bot.mrkdwn import clip, escape
 from plan.figures import RagFigures
 from plan.model import ActionState, PlanView, Rag
 from plan.parsing import due_text
-from plan.rules import days_overdue
+from plan.rules import overdue_text, working_days_overdue
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
@@ -45,11 +45,13 @@ def rag_line(rag: RagFigures) -> str:
     )
 
 
-def person_name(view: PlanView, person_id: int | None) -> str:
+def person_name(view: PlanView, person_id: int | None, *, mention: bool = False) -> str:
+    """A person by name. ``mention`` only where they are meant to be nudged (a reply to the one
+    who asked): posts in channels name people and never ping them."""
     person = view.person(person_id)
     if person is None:
         return "nobody"
-    if person.slack_user_id:
+    if mention and person.slack_user_id:
         return f"<@{person.slack_user_id}>"
     return escape(person.name)
 
@@ -87,16 +89,20 @@ def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_LIMIT))])
 
 
-def action_line(action: ActionState, view: PlanView, today: dt.date) -> str:
-    """One action on one line: RAG, ref, what, who, when."""
-    due = due_text(action.due_date)
-    late = days_overdue(action, today)
-    if late:
-        due += f", {late} days overdue"
-    return (
-        f"{rag_icon(action.rag)} *{escape(action.ref)}* {escape(clip(action.record.description, 120))} · "
-        f"{person_name(view, action.owner_id)} · due {due}"
+def action_line(
+    action: ActionState, view: PlanView, today: dt.date, *, mention: bool = False, reason: bool = False
+) -> str:
+    """One action on one line: RAG in word and colour, ref, what, who, how late (in working
+    days); with ``reason``, the latest reason under it."""
+    late = working_days_overdue(action, today)
+    when = overdue_text(late) if late else f"due {due_text(action.due_date)}"
+    line = (
+        f"{rag_badge(action.rag)} · *{escape(action.ref)}* {escape(clip(action.record.description, 120))} · "
+        f"{person_name(view, action.owner_id, mention=mention)} · {when}"
     )
+    if reason:
+        line += f"\n      _{escape(clip(action.rag_note or 'no reason given', 200))}_"
+    return line
 
 
 # More lines than can ever fit in one message (50 sections of 3,000 characters, each line at

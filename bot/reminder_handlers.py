@@ -1,7 +1,8 @@
-"""Buttons on owners' reminders: On track, At risk, Off track, Complete, Snooze, "still Amber".
+"""Controls on owners' reminders: Green, Amber, Red, Complete, Snooze, "still Amber", menus.
 
-Green, Complete, Snooze and the confirmation act at once; Amber and Red open the update form to
-ask for the reason. Either way the reminder then shows, in place, what was done.
+Green, Complete (Slack has asked to confirm), Snooze and the confirmation act at once; Amber and
+Red open the update form to ask for the reason, and Complete from a menu opens it to confirm.
+Either way the reminder then shows, in place, what was done.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from slack_sdk import WebClient
 from bot import views
 from bot.config import Access
 from bot.directory import SlackDirectory
-from bot.reminder_buttons import CONFIRM, REMINDER, SNOOZE_DAYS, mark_done
+from bot.reminder_buttons import COMPLETE_FORM, CONFIRM, MENU, REMINDER, SNOOZE_DAYS, mark_done, menu_choice
 from bot.replies import once_saved, replying
 from bot.requests import Workspace, caller_for, plan_for, workspace_of
 from bot.work import Background
@@ -72,10 +73,13 @@ class ReminderHandlers:
 
     def _press(self, body: dict[str, Any], client: WebClient, workspace: Workspace) -> None:
         pressed = body["actions"][0]
-        choice, ref = pressed["action_id"].removeprefix(f"{REMINDER}_"), pressed["value"]
+        choice, ref = pressed["action_id"].removeprefix(f"{REMINDER}_"), pressed.get("value", "")
+        if choice == MENU:
+            choice, ref = menu_choice(pressed["selected_option"]["value"])
         where = (body["container"]["channel_id"], body["container"]["message_ts"])
-        if choice in ("amber", "red"):
-            self._ask_reason(client, body, workspace, ref, Rag(choice), where)
+        if choice in ("amber", "red", COMPLETE_FORM):
+            rag = Rag.COMPLETE if choice == COMPLETE_FORM else Rag(choice)
+            self._ask_reason(client, body, workspace, ref, rag, where)
             return
         what = self._act(body["user"]["id"], workspace, ref, choice)
         shown = body.get("message", {})

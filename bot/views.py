@@ -42,7 +42,7 @@ from bot.mrkdwn import clip, escape
 from plan.figures import PlanFigures
 from plan.model import ActionState, PlanView, Rag
 from plan.parsing import due_text, uk_date
-from plan.rules import NOTE_LIMIT, days_overdue, is_overdue, sort_by_ref
+from plan.rules import NOTE_LIMIT, is_overdue, overdue_text, sort_by_ref, working_days_overdue
 
 LIST_LIMIT = 40  # lines in one list reply: more is a wall of text on a phone
 OPEN_UPDATE_MODAL = "open_update_modal"
@@ -95,7 +95,7 @@ def action_card(action: ActionState, view: PlanView, today: dt.date, title: str 
     """One action: what it is, who owns it, when it is due, its RAG and latest reason."""
     due = due_text(action.due_date)
     if is_overdue(action, today):
-        due += f" ({days_overdue(action, today)} days overdue)"
+        due += f" ({overdue_text(working_days_overdue(action, today))})"
     priority = view.priorities.get(action.priority)
     blocks: list[Block] = []
     if title:
@@ -104,7 +104,7 @@ def action_card(action: ActionState, view: PlanView, today: dt.date, title: str 
     blocks.append(
         SectionBlock(
             fields=[
-                MarkdownTextObject(text=f"*Owner*\n{person_name(view, action.owner_id)}"),
+                MarkdownTextObject(text=f"*Owner*\n{person_name(view, action.owner_id, mention=True)}"),
                 MarkdownTextObject(text=f"*Due*\n{due}"),
                 MarkdownTextObject(text=f"*RAG*\n{rag_badge(action.rag)}"),
                 MarkdownTextObject(
@@ -130,7 +130,7 @@ def action_list(title: str, actions: Sequence[ActionState], view: PlanView, toda
     """A list in plan order, packed into as few sections as fit, cut off with a count if long."""
     if not actions:
         return _reply(title, [section(f"*{escape(title)}*\nNone.")])
-    lines = [action_line(action, view, today) for action in sort_by_ref(actions)[:LIST_LIMIT]]
+    lines = [action_line(action, view, today, mention=True) for action in sort_by_ref(actions)[:LIST_LIMIT]]
     blocks: list[Block] = [HeaderBlock(text=clip(title, 150))]
     blocks += packed_lines(lines, MAX_BLOCKS - 1, LIST_LIMIT, total=len(actions))
     return _reply(f"{title}: {len(actions)}", blocks)

@@ -58,6 +58,11 @@ def _rank(day: dt.date) -> int:
     return _years_before(day.year) + _ranks_in_year(day.year)[day.timetuple().tm_yday - 1]
 
 
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days after ``start`` up to and including ``end``; negative when end is earlier."""
+    return _rank(end) - _rank(start)
+
+
 class WorkingCalendar:
     def __init__(self, send_time: dt.time = dt.time(9, 0)) -> None:
         self.send_time = send_time
@@ -73,7 +78,7 @@ class WorkingCalendar:
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end``; negative when end is earlier."""
-        return _rank(end) - _rank(start)
+        return working_days_between(start, end)
 
     def first_working_day(self, year: int, month: int) -> dt.date:
         day = dt.date(year, month, 1)

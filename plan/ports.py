@@ -36,6 +36,7 @@ class Which:
     overdue_on: dt.date | None = None  # past due on this day and not complete
     open_only: bool = False  # not complete
     rag: Rag | None = None
+    not_rag: Rag | None = None  # any RAG but this one (unrated included)
     due_on: frozenset[dt.date] | None = None  # due on one of these days
     due_between: tuple[dt.date, dt.date] | None = None  # due on or after the first, on or before the second
 

@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from plan.calendar import working_days_between
 from plan.errors import InputError
 from plan.model import ActionState, Rag
 from plan.parsing import uk_date
@@ -44,10 +45,17 @@ def is_overdue(action: ActionState, today: dt.date) -> bool:
     return action.due_date is not None and action.due_date < today and action.rag is not Rag.COMPLETE
 
 
-def days_overdue(action: ActionState, today: dt.date) -> int:
+def working_days_overdue(action: ActionState, today: dt.date) -> int:
+    """How late an open action is, in the one unit every message and report uses: working days
+    after its due date, up to and including ``today`` (what the scheduler escalates on)."""
     if not is_overdue(action, today) or action.due_date is None:
         return 0
-    return (today - action.due_date).days
+    return max(working_days_between(action.due_date, today), 0)
+
+
+def overdue_text(days: int) -> str:
+    """ "3 working days overdue": the words for how late an action is, everywhere."""
+    return f"{days} working day{'s' if days != 1 else ''} overdue"
 
 
 class NoteProblem(InputError):

@@ -44,13 +44,13 @@ def report_docx(report: Report) -> bytes:
     if report.exemptions:
         _table(
             document,
-            ["Ref", "Action", "Owner", "Days overdue", "Days Red", "Reason"],
+            ["Ref", "Action", "Owner", "Working days overdue", "Days Red", "Reason"],
             [
                 [
                     e.action.ref,
                     e.action.record.description,
                     _owner(report.view, e.action.owner_id),
-                    str(e.days_overdue),
+                    str(e.working_days_overdue),
                     str(e.days_red),
                     e.action.rag_note or "",
                 ]

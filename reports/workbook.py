@@ -14,10 +14,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from plan.model import ActionState
+from plan.model import ActionState, Shortlist
 from plan.parsing import uk_date
 from plan.report import Report
-from plan.rules import sort_by_ref
+from plan.rules import sort_by_ref, working_days_overdue
 from reports.files import UK_DATE_FORMAT
 from reports.inert import text_cell
 from reports.prose import paragraph
@@ -59,6 +59,33 @@ def report_xlsx(report: Report) -> bytes:
             sheet.append([action.ref, text_cell(sheet, action.record.description),
                           text_cell(sheet, owner.key if owner else ""), due, rag,
                           text_cell(sheet, action.rag_note or "")])  # fmt: skip
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def lists_xlsx(lists: dict[str, Shortlist], on: dt.date) -> bytes:
+    """Lists of actions, a sheet each in the order given, worst first: what a message shows the
+    first few of, in full."""
+    book = Workbook(write_only=True)
+    for title, shortlist in lists.items():
+        sheet = book.create_sheet(title[:31])  # Excel's longest sheet name
+        sheet.freeze_panes = "A2"
+        sheet.append(["Ref", "Priority", "Action", "Owner", "Due date", "RAG", "Working days overdue",
+                      "Latest reason"])  # fmt: skip
+        view = shortlist.view
+        for action in shortlist.actions:
+            owner = view.person(action.owner_id)
+            sheet.append([action.ref, action.priority, text_cell(sheet, action.record.description),
+                          text_cell(sheet, owner.name if owner else ""), _date(sheet, action.due_date),
+                          action.rag.label if action.rag else "", working_days_overdue(action, on),
+                          text_cell(sheet, action.rag_note or "")])  # fmt: skip
+        if shortlist.more:
+            sheet.append([f"…and {shortlist.more} more, not listed here"])
+    sheet = book.create_sheet("About")
+    sheet.append(
+        [f"Lists as at {uk_date(on)}, worst first: Red, then Amber, then Green; the longest overdue first."]
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from slack_sdk.models.blocks import Block, HeaderBlock
+from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks import (
     MAX_BLOCKS,
-    MOST_LINES,
     RAG_ICON,
     action_line,
     context,
@@ -29,19 +29,27 @@ from bot.blocks import (
     section_dict,
 )
 from bot.mrkdwn import clip, escape
-from bot.reminder_buttons import confirm_button, rag_buttons
+from bot.reminder_buttons import CHOICE_WORDS, action_menu, confirm_button, rag_buttons
 from plan.clock import london_date
-from plan.digest import Digest, ExemptionLine, exemption_line
+from plan.digest import DUE_SOON_DAYS, Digest, ExemptionLine, exemption_line
 from plan.figures import PriorityFigures
 from plan.model import ActionState, PlanView, Rag, Shortlist
 from plan.parsing import due_text, uk_date
 from plan.reminders import Item, OwnerNotice, Why
+from plan.rules import overdue_text, working_days_overdue, worst_first
 
 Message = dict[str, Any]
-MAX_ITEMS = (MAX_BLOCKS - 3) // 2  # each action takes a section and a row of buttons
+BUTTONS_UP_TO = 5  # actions a reminder gives a row of buttons each (five elements a row)
+MAX_ITEMS = 20  # actions a reminder lists in full; past BUTTONS_UP_TO, each has a menu
 MORE_REFS = 20  # refs named after those, before "and N more"
-LIST_SHOWN = 50  # actions listed in each of the digest's lists, worst first
+HEAD_LINES = 5  # actions named in the digest's own message, under each heading
+LIST_SHOWN = 30  # actions listed in each of the digest's thread replies, worst first
 REDS_SHOWN = 100  # Red actions listed in the exemption report's thread
+REDS_PER_MESSAGE = 15
+FIELD_LIMIT = 2000  # Block Kit's most for a section field's text
+# No message carries more text than this, whatever the plan's size: each list above stops at
+# its worst few, and each line is clipped (tests/test_message_sizes.py holds it at 3,000 actions).
+MAX_MESSAGE_TEXT = 12_000
 
 
 def _message(text: str, blocks: Sequence[Block]) -> Message:
@@ -57,16 +65,24 @@ def _long_date(day: dt.date) -> str:
 
 
 def owner_reminder(notice: OwnerNotice, day: dt.date) -> Message:
-    """One message per owner per day: the most pressing actions each with its own buttons, then
-    the refs of some more and how many others there are."""
+    """One message per owner per day, the most pressing first: overdue (the latest first), then
+    due soon, then Reds and Ambers to confirm. Up to five actions get a row of buttons each;
+    more get a menu each, so no reminder carries more than about 25 controls. Then the refs of
+    some more and how many others there are."""
+    items = sorted(notice.items, key=_pressing)
     header = HeaderBlock(text=clip(f"Your improvement plan actions, {_long_date(day)}", 150))
     blocks: list[dict[str, Any]] = [header.to_dict()]
-    for item in notice.items:
+    compact = len(items) > BUTTONS_UP_TO
+    for item in items:
+        action = item.action
         if item.why is Why.STALE:
-            blocks += [section_dict(_stale_text(item.action)), confirm_button(item.action)]
+            blocks += [section_dict(_stale_text(action)), confirm_button(action)]
+        elif compact:
+            blocks.append({**section_dict(_item_text(item)), **action_menu(action)})
         else:
-            blocks += [section_dict(_item_text(item)), rag_buttons(item.action)]
-    unlisted = notice.total - len(notice.items) - len(notice.more_refs)
+            blocks += [section_dict(_item_text(item)), rag_buttons(action)]
+    blocks.append(context_dict(CHOICE_WORDS))
+    unlisted = notice.total - len(items) - len(notice.more_refs)
     if notice.more_refs:
         more = f" and {unlisted} more" if unlisted else ""
         also = (
@@ -74,7 +90,14 @@ def owner_reminder(notice: OwnerNotice, day: dt.date) -> Message:
             "Use `/csip update <ref> <rag> <note>`."
         )
         blocks.append(context_dict(also))
-    return {"text": f"{notice.total} of your improvement plan actions need a look today.", "blocks": blocks}
+    count = notice.total
+    text = f"{count} of your improvement plan actions {'needs' if count == 1 else 'need'} a look today."
+    return {"text": text, "blocks": blocks}
+
+
+def _pressing(item: Item) -> tuple[int, int]:
+    order = {Why.OVERDUE: 0, Why.DUE_SOON: 1, Why.STALE: 2}[item.why]
+    return order, -item.working_days if item.why is Why.OVERDUE else item.working_days
 
 
 def _item_text(item: Item) -> str:
@@ -83,7 +106,7 @@ def _item_text(item: Item) -> str:
     timing = (
         f"due {due}, in {_working_days(item.working_days)}"
         if item.why is Why.DUE_SOON
-        else f"*{_working_days(item.working_days)} overdue* (was due {due})"
+        else f"*{overdue_text(item.working_days)}* (was due {due})"
     )
     what = escape(clip(action.record.description, 300))
     return f"{rag_badge(action.rag)} · *{escape(action.ref)}* {what}\n{timing}"
@@ -106,142 +129,247 @@ def _working_days(count: int) -> str:
 
 
 def escalation(items: Sequence[Item], view: PlanView, day: dt.date, after: int) -> Message:
-    title = f"Actions now {_working_days(after)} overdue"
-    lines = [action_line(item.action, view, day) for item in items[:MOST_LINES]]
-    blocks: list[Block] = [HeaderBlock(text=title), *packed_lines(lines, MAX_BLOCKS - 1, total=len(items))]
-    return _message(f"{title}: {', '.join(item.action.ref for item in items)}", blocks)
+    """Actions that reached ``after`` working days overdue today, worst first, named not pinged:
+    the lead reads it in a DM, management in its channel."""
+    count = len(items)
+    title = f"{_actions(count)} now {overdue_text(after)}"
+    ordered = worst_first(item.action for item in items)
+    lines = [action_line(action, view, day, reason=True) for action in ordered[:LIST_SHOWN]]
+    blocks: list[Block] = [HeaderBlock(text=clip(title, 150)), *_lines_with_more(lines, count)]
+    return _message(f"{title}: {', '.join(a.ref for a in ordered[:MORE_REFS])}", blocks)
 
 
 # --- the weekly digest --------------------------------------------------------------------
 
 
 def digest(summary: Digest) -> list[Message]:
-    """The digest message, then its lists in the thread."""
+    """The digest: what a Director must act on, in one screen; then its lists in the thread.
+
+    Up top: the RAG figures, what moved this week with the reasons, the Reds that have been Red
+    the longest, and the plan by priority. In the thread: the overdue actions (not those still
+    rated Green, which are counted apart) grouped by priority, worst first; what falls due in
+    the next two weeks; owners csip cannot reach (only when there are some). Every list stops
+    after its worst few with "and N more"; the workbook attached lists them all."""
     figures, rag = summary.figures, summary.figures.rag
     blocks: list[Block] = [
-        HeaderBlock(text=f"Improvement plan digest, {uk_date(summary.on)}"),
+        HeaderBlock(text=f"Improvement plan digest, {_long_date(summary.on)}"),
         section(
-            f"*{figures.total}* actions · *{figures.due}* due ({figures.due_share}%) · "
-            f"*{figures.overdue}* overdue\n"
-            f"Of the {rag.rated} due and rated: {rag_line(rag)}"
+            f"{rag_line(rag)}\n"
+            f"_of the {rag.rated} actions due by today and rated, out of {_actions(figures.total)}_"
         ),
+        section(_overdue_summary(summary)),
         section(_moved(summary)),
-        section(_priority_table(summary)),
-        section(_red_by_priority(summary)),
-        context(
-            f"In the thread: {summary.due_soon.total} due in the next 14 days, "
-            f"{summary.overdue.total} overdue, {len(summary.unreachable)} owners csip cannot reach."
-        ),
     ]
+    if summary.longest_red.actions:
+        lines = [
+            _red_line(action, summary.longest_red.view, summary.on) for action in summary.longest_red.actions
+        ]
+        blocks.append(section("*Red the longest*\n" + "\n".join(lines)))
+    blocks += _priority_fields(summary)
+    blocks.append(context(_in_the_thread(summary)))
     head = _message(
-        f"Improvement plan digest: Red {rag.red}, Amber {rag.amber}, Green {rag.green}; "
-        f"{figures.overdue} overdue",
+        f"Improvement plan digest, {uk_date(summary.on)}: Red {rag.red}, Amber {rag.amber}, "
+        f"Green {rag.green}; {summary.overdue_not_green} overdue",
         blocks,
     )
-
-    def listed(title: str, shortlist: Shortlist) -> Message:
-        lines = [action_line(action, shortlist.view, summary.on) for action in shortlist.actions]
-        return _list_message(title, lines, shortlist.total)
-
-    unreachable = [f"{escape(p.name)} ({escape(p.key)})" for p in summary.unreachable]
-    return [
-        head,
-        listed("Due in the next 14 days", summary.due_soon),
-        listed("Overdue, worst first", summary.overdue),
-        _list_message(
-            "Owners csip cannot find in Slack (no reminders reach them)", unreachable, len(unreachable)
-        ),
-    ]
+    thread = [_overdue_by_priority(summary)] if summary.overdue.total else []
+    if summary.due_soon.total:
+        lines = [action_line(a, summary.due_soon.view, summary.on) for a in summary.due_soon.actions]
+        thread.append(_list_message(f"Due in the next {DUE_SOON_DAYS} days", lines, summary.due_soon.total))
+    if summary.unreachable:
+        names = [f"{escape(p.name)} ({escape(p.key)})" for p in summary.unreachable]
+        title = "Owners csip cannot find in Slack: no reminders reach them"
+        thread.append(_list_message(title, names, len(names)))
+    return [head, *thread]
 
 
 def chart_upload(png: bytes, day: dt.date) -> Message:
     """A file for the digest's thread (sent with files_upload_v2, not chat.postMessage)."""
+    return _upload(png, f"rag-by-priority-{day.isoformat()}.png", f"RAG by priority, {uk_date(day)}")
+
+
+def workbook_upload(xlsx: bytes, day: dt.date) -> Message:
+    """The digest's lists in full, as a workbook in its thread."""
+    return _upload(
+        xlsx, f"digest-lists-{day.isoformat()}.xlsx", f"Every action in the digest's lists, {uk_date(day)}"
+    )
+
+
+def _upload(content: bytes, filename: str, title: str) -> Message:
     return {
-        "upload": {
-            "filename": f"rag-by-priority-{day.isoformat()}.png",
-            "title": f"RAG by priority, {uk_date(day)}",
-            "content": base64.b64encode(png).decode("ascii"),
-        }
+        "upload": {"filename": filename, "title": title, "content": base64.b64encode(content).decode("ascii")}
     }
 
 
-def _refs(actions: Sequence[ActionState], limit: int = 30) -> str:
-    refs = [a.ref for a in actions]
-    more = f" and {len(refs) - limit} more" if len(refs) > limit else ""
-    return ", ".join(refs[:limit]) + more
+def _overdue_summary(summary: Digest) -> str:
+    text = f"*{_actions(summary.overdue_not_green)} overdue* (Red, Amber or not rated, past their due date)"
+    if summary.past_due_green:
+        text += (
+            f"\n*{summary.past_due_green} past due but Green:* confirm complete or re-rate"
+            f" ({'it is' if summary.past_due_green == 1 else 'they are'} not in the overdue list)"
+        )
+    return text
 
 
 def _moved(summary: Digest) -> str:
     went, left = summary.went_red, summary.left_red
-    parts = [f"{len(went)} went Red" + (f" ({_refs(went)})" if went else "")]
-    parts.append(f"{len(left)} left Red" + (f" ({_refs(left)})" if left else ""))
-    return "*Since last week:* " + "; ".join(parts) + "."
+    if not went and not left:
+        return "*Since last week:* no action went Red and none left Red."
+    counts = []
+    if went:
+        counts.append(f"{len(went)} went Red")
+    if left:
+        counts.append(f"{len(left)} left Red ({_refs(left)})")
+    lines = [f"*Since last week:* {'; '.join(counts)}."]
+    lines += [_red_line(action, summary.moved, summary.on) for action in went[:HEAD_LINES]]
+    if len(went) > HEAD_LINES:
+        lines.append(f"…and {len(went) - HEAD_LINES} more went Red: all are in the workbook in the thread.")
+    return "\n".join(lines)
 
 
-def _priority_table(summary: Digest) -> str:
-    """A line per priority. Not a code block: a title holding three backticks would close one,
-    and whatever followed it would be live."""
-    rows = ["*By priority* (due: Red · Amber · Green)"]
-    for row in summary.priorities:
-        title = f" {escape(row.title)}" if row.title else ""
-        rows.append(
-            f"*{row.number}*{title}: {row.due} due · {RAG_ICON[Rag.RED]} {row.rag.red} · "
-            f"{RAG_ICON[Rag.AMBER]} {row.rag.amber} · {RAG_ICON[Rag.GREEN]} {row.rag.green}"
+def _red_line(action: ActionState, view: PlanView, day: dt.date) -> str:
+    return action_line(action, view, day, reason=True)
+
+
+def _refs(actions: Sequence[ActionState], limit: int = MORE_REFS) -> str:
+    refs = [escape(a.ref) for a in actions]
+    more = f" and {len(refs) - limit} more" if len(refs) > limit else ""
+    return ", ".join(refs[:limit]) + more
+
+
+def _priority_fields(summary: Digest) -> list[Block]:
+    """The plan by priority, a field each with its full title, ten to a section (Block Kit's
+    most); no code block, so a title holding backticks cannot open or close one."""
+    fields = [
+        MarkdownTextObject(
+            text=clip(
+                f"*{row.number}. {escape(row.title)}*\n"
+                f"{RAG_ICON[Rag.RED]} {row.rag.red} · {RAG_ICON[Rag.AMBER]} {row.rag.amber} · "
+                f"{RAG_ICON[Rag.GREEN]} {row.rag.green} of {row.due} due",
+                FIELD_LIMIT,
+            )
         )
-    return clip("\n".join(rows), 2990)
+        for row in summary.priorities
+    ]
+    if not fields:
+        return []
+    blocks: list[Block] = [
+        section("*By priority* (Red · Amber · Green of the actions due)\n" + _red_spread(summary))
+    ]
+    blocks += [SectionBlock(fields=fields[i : i + 10]) for i in range(0, len(fields), 10)]
+    return blocks
 
 
-def _red_by_priority(summary: Digest) -> str:
+def _red_spread(summary: Digest) -> str:
     def name(row: PriorityFigures) -> str:
         return f"priority {row.number}" + (f" {escape(row.title)}" if row.title else "")
 
-    no_red = ", ".join(name(r) for r in summary.without_red) or "none"
+    no_red = ", ".join(str(row.number) for row in summary.without_red) or "none"
     if summary.most_red:
-        top = " and ".join(name(r) for r in summary.most_red)
-        most = f"{top}, with {summary.most_red[0].rag.red} Red"
+        most = " and ".join(name(row) for row in summary.most_red) + f" ({summary.most_red[0].rag.red})"
     else:
-        most = "no priority has a Red action"
-    return f"*No Red:* {no_red}.\n*Most Red:* {most}."
+        most = "none: no action is Red"
+    return f"*Most Red:* {most} · *No Red:* {'priorities ' if summary.without_red else ''}{no_red}"
+
+
+def _in_the_thread(summary: Digest) -> str:
+    parts = []
+    if summary.overdue.total:
+        parts.append(f"{_actions(summary.overdue.total)} overdue by priority")
+    if summary.due_soon.total:
+        parts.append(f"{summary.due_soon.total} due in the next {DUE_SOON_DAYS} days")
+    if summary.unreachable:
+        parts.append(f"{_plural(len(summary.unreachable), 'owner')} csip cannot reach")
+    if not parts:
+        return "Nothing is overdue or due in the next two weeks."
+    return "In the thread: " + ", ".join(parts) + "; a chart, and every list in full in a workbook."
+
+
+def _overdue_by_priority(summary: Digest) -> Message:
+    """The worst overdue actions, grouped under their priority; how many more, and where."""
+    shortlist, day = summary.overdue, summary.on
+    shown = shortlist.actions[:LIST_SHOWN]
+    lines: list[str] = []
+    for number in sorted({a.priority for a in shown}):
+        priority = shortlist.view.priorities.get(number)
+        lines.append(f"*Priority {number}*" + (f" {escape(clip(priority.title, 150))}" if priority else ""))
+        lines += [action_line(a, shortlist.view, day) for a in shown if a.priority == number]
+    title = f"Overdue: {_actions(shortlist.total)}, worst first"
+    blocks: list[Block] = [section(f"*{title}*"), *packed_lines(lines, MAX_BLOCKS - 2)]
+    if shortlist.total > len(shown):
+        blocks.append(context(f"…and {shortlist.total - len(shown)} more: all are in the workbook above."))
+    return _message(title, blocks)
 
 
 def _list_message(title: str, lines: Sequence[str], total: int) -> Message:
-    body = packed_lines(lines, MAX_BLOCKS - 1, total=total) if lines else [section("None.")]
-    return _message(f"{title}: {total}", [section(f"*{escape(title)}* ({total})"), *body])
+    blocks: list[Block] = [
+        section(f"*{escape(title)}* ({total})"),
+        *_lines_with_more(lines[:LIST_SHOWN], total),
+    ]
+    return _message(f"{title}: {total}", blocks)
+
+
+def _lines_with_more(lines: Sequence[str], total: int) -> list[Block]:
+    blocks = packed_lines(lines, MAX_BLOCKS - 2)
+    if total > len(lines):
+        blocks.append(context(f"…and {total - len(lines)} more."))
+    return blocks
 
 
 # --- the monthly exemption report ---------------------------------------------------------
 
 
 def exemption_report(reds: Shortlist, day: dt.date) -> list[Message]:
-    """The governance board's list of Red actions: a heading, then the Reds in the thread, the
-    longest overdue first, and how many more there are."""
-    head = _message(
-        f"Exemption report, {uk_date(day)}: {reds.total} Red actions",
-        [
-            HeaderBlock(text=f"Exemption report, {uk_date(day)}"),
-            section(
-                f"*{reds.total}* actions are RAG rated Red. "
-                + (f"The {len(reds.actions)} longest overdue are" if reds.more else "Each is")
-                + " listed in the thread with the owner, how late, how long Red and the latest reason."
-            ),
-        ],
-    )
-    blocks = [_red(exemption_line(action, day), reds.view) for action in reds.actions]
-    if reds.more:
-        blocks.append(
-            context(f"…and {reds.more} more Red actions: `csip report --format xlsx` lists every one.")
+    """The governance board's list of Red actions: the count by priority up top, then the Reds
+    in the thread, the longest overdue first, a few to a message, and how many more there are."""
+    by_priority = Counter(action.priority for action in reds.actions)
+    overdue = sum(1 for action in reds.actions if working_days_overdue(action, day))
+    if reds.total:
+        summary = (
+            f"*{_actions(reds.total)} RAG rated Red.* "
+            + (f"Of the {len(reds.actions)} listed, {overdue} {'is' if overdue == 1 else 'are'} overdue. ")
+            + ("The longest overdue are" if reds.more else "Each is")
+            + " listed in the thread with the owner, how late, since when Red and the latest reason."
         )
-    per_message = MAX_BLOCKS - 1
-    parts = [blocks[i : i + per_message] for i in range(0, len(blocks), per_message)]
-    return [head, *(_message(f"Red actions, part {n + 1}", part) for n, part in enumerate(parts))]
+        where = ", ".join(f"priority {n}: {c}" for n, c in sorted(by_priority.items()))
+        blocks: list[Block] = [
+            HeaderBlock(text=f"Exemption report, {uk_date(day)}"),
+            section(summary),
+            context(f"Red by priority: {where}"),
+        ]
+    else:
+        blocks = [
+            HeaderBlock(text=f"Exemption report, {uk_date(day)}"),
+            section("*No action is RAG rated Red.*"),
+        ]
+    head = _message(f"Exemption report, {uk_date(day)}: {_actions(reds.total)} RAG rated Red", blocks)
+    reds_shown = [_red(exemption_line(action, day), reds.view) for action in reds.actions]
+    parts = [reds_shown[i : i + REDS_PER_MESSAGE] for i in range(0, len(reds_shown), REDS_PER_MESSAGE)]
+    thread = [
+        _message(f"Red actions, {n * REDS_PER_MESSAGE + 1} to {n * REDS_PER_MESSAGE + len(part)}", part)
+        for n, part in enumerate(parts)
+    ]
+    if reds.more and thread:
+        more = context(f"…and {reds.more} more Red actions: `csip report --format xlsx` lists every one.")
+        thread[-1]["blocks"].append(more.to_dict())
+    return [head, *thread]
 
 
 def _red(line: ExemptionLine, view: PlanView) -> Block:
     action = line.action
-    late = f"{line.days_overdue} days overdue" if line.days_overdue else "not yet overdue"
-    reason = escape(clip(action.rag_note or "no reason given", 1500))
+    late = overdue_text(line.working_days_overdue) if line.working_days_overdue else "not yet overdue"
+    since = f"Red since {uk_date(line.red_since)}" if line.red_since else "Red"
+    reason = escape(clip(action.rag_note or "no reason given", 300))
     return section(
-        f"{RAG_ICON[Rag.RED]} *{escape(action.ref)}* {escape(clip(action.record.description, 500))}\n"
-        f"Owner {person_name(view, action.owner_id)} · {late} · Red for {line.days_red} days\n"
-        f"Reason: {reason}"
+        f"{RAG_ICON[Rag.RED]} *{escape(action.ref)}* {escape(clip(action.record.description, 150))}\n"
+        f"{person_name(view, action.owner_id)} · {late} · {since}\n"
+        f"_{reason}_"
     )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _actions(count: int) -> str:
+    return _plural(count, "action")

@@ -33,6 +33,7 @@ LEAD_ESCALATION = "lead_escalation"
 MANAGEMENT_ESCALATION = "management_escalation"
 DIGEST = "digest"
 EXEMPTION = "exemption"
+WORKBOOK_ROWS = 10_000  # rows of each list in the digest's workbook; a real plan has hundreds
 
 
 @dataclass(frozen=True)
@@ -134,21 +135,34 @@ class Planner:
         # "What moved" reads only the actions that went Red or stopped being Red in the week.
         moved, was_red = store.rag_moves(plan_id, Rag.RED, slot.at - dt.timedelta(days=7))
         soon = Which(open_only=True, due_between=(day, day + dt.timedelta(days=DUE_SOON_DAYS)))
+        overdue = Which(overdue_on=day, not_rag=Rag.GREEN)
         summary = build_digest(
             day,
             store.tally(plan_id, day),
             store.counts(plan_id, day).by_priority,
             moved,
             was_red,
+            store.shortlist(plan_id, Which(rag=Rag.RED), messages.HEAD_LINES),
             store.shortlist(plan_id, soon, messages.LIST_SHOWN),
-            store.shortlist(plan_id, Which(overdue_on=day), messages.LIST_SHOWN),
+            store.shortlist(plan_id, overdue, messages.LIST_SHOWN),
             self.unreachable_owners(store, plan_id),
         )
         head, *lists = messages.digest(summary)
         from reports.charts import priority_chart  # matplotlib: only when a digest is due
+        from reports.workbook import lists_xlsx  # openpyxl: likewise
 
-        chart = messages.chart_upload(priority_chart(summary.priorities, day), day)
-        return [_to_channel(slot, channel, [head, chart, *lists]) for channel in self.channels.digest]
+        files = [messages.chart_upload(priority_chart(summary.priorities, day), day)]
+        if lists:
+            # The lists in full, however long: read only for the workbook, a few columns a row.
+            full = {
+                "Overdue": store.shortlist(plan_id, overdue, WORKBOOK_ROWS),
+                "Past due but Green": store.shortlist(
+                    plan_id, Which(overdue_on=day, rag=Rag.GREEN), WORKBOOK_ROWS
+                ),
+                f"Due in {DUE_SOON_DAYS} days": store.shortlist(plan_id, soon, WORKBOOK_ROWS),
+            }
+            files.append(messages.workbook_upload(lists_xlsx(full, day), day))
+        return [_to_channel(slot, channel, [head, *files, *lists]) for channel in self.channels.digest]
 
     def _exemption(self, store: PlanStore, plan_id: int, slot: Slot) -> list[NewDelivery]:
         channel = self.channels.governance

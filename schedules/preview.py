@@ -1,7 +1,8 @@
-"""`csip digest --preview` and `csip exemption --preview`: the payloads, built but not sent."""
+"""`csip digest --preview` and `csip exemption --preview`: the calls, built but not made."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -16,8 +17,9 @@ from schedules.planning import DIGEST, EXEMPTION, Planner, latest_slots
 def preview(
     open_store: StoreFactory, schedule: Schedule, kind: str, now: dt.datetime
 ) -> list[dict[str, Any]]:
-    """What the latest slot of ``kind`` at ``now`` posts: channel, text and blocks per message
-    (the digest's chart, a file upload, is left out).
+    """What the latest slot of ``kind`` at ``now`` would send, call by call, as it would be sent:
+    each ``chat.postMessage`` with its payload (the replies in a thread carry the first post's
+    ts, which Slack gives only when it is posted), each file with its name, title and size.
 
     Without Slack, owners not yet matched to a Slack user show as unreachable.
     """
@@ -31,9 +33,18 @@ def preview(
         plan_id = existing_plan(store, schedule.team_id)
         deliveries = Planner(schedule, calendar, directory=None).plan(store, plan_id, slot)
     return [
-        {"channel": message["channel"], "text": message["text"], "blocks": message["blocks"],
-         **({"in_thread": True} if index else {})}
-        for delivery in deliveries
-        for index, message in enumerate(delivery.messages)
-        if "upload" not in message  # files are not chat.postMessage payloads
-    ]  # fmt: skip
+        _call(message, index) for delivery in deliveries for index, message in enumerate(delivery.messages)
+    ]
+
+
+FIRST_POST_TS = "<ts of the first post>"
+
+
+def _call(message: dict[str, Any], index: int) -> dict[str, Any]:
+    thread = {"thread_ts": FIRST_POST_TS} if index else {}
+    if "upload" in message:
+        upload = message["upload"]
+        size = len(base64.b64decode(upload["content"]))
+        return {"method": "files_upload_v2", "channel": message["channel"], **thread,
+                "filename": upload["filename"], "title": upload["title"], "bytes": size}  # fmt: skip
+    return {"method": "chat.postMessage", "payload": {**message, **thread}}

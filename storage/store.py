@@ -633,6 +633,8 @@ def _picks(plan_id: int, which: Which) -> Picks:
         found.append(_is_open())
     if which.rag is not None:
         found.append(STATES.c.rag == which.rag.value)
+    if which.not_rag is not None:
+        found.append(or_(STATES.c.rag.is_(None), STATES.c.rag != which.not_rag.value))
     if which.due_on is not None:
         found.append(due.in_(sorted(which.due_on)))
     if which.due_between is not None:

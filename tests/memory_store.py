@@ -350,6 +350,7 @@ def picks(which: Which, action: ActionState) -> bool:
         which.overdue_on is None or is_overdue(action, which.overdue_on),
         not which.open_only or action.rag is not Rag.COMPLETE,
         which.rag is None or action.rag is which.rag,
+        which.not_rag is None or action.rag is not which.not_rag,
         which.due_on is None or due in which.due_on,
         which.due_between is None
         or (due is not None and which.due_between[0] <= due <= which.due_between[1]),

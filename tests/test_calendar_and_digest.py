@@ -117,8 +117,11 @@ def digest_of(
             now.plan_id, now.priorities, now.people, {r: a for r, a in now.actions.items() if r in moved}
         ),
         was_red,
+        shortlist(now, [a for a in actions if a.rag is Rag.RED], messages.HEAD_LINES),
         shortlist(now, [a for a in soon if a.rag is not Rag.COMPLETE], messages.LIST_SHOWN),
-        shortlist(now, [a for a in actions if is_overdue(a, today)], messages.LIST_SHOWN),
+        shortlist(
+            now, [a for a in actions if is_overdue(a, today) and a.rag is not Rag.GREEN], messages.LIST_SHOWN
+        ),
         unreachable,
     )
 
@@ -152,8 +155,10 @@ def test_the_digest_reports_what_moved_and_red_by_priority() -> None:
     assert [p.number for p in summary.without_red] == [2]
     assert [(p.number, p.rag.red) for p in summary.most_red] == [(5, 1)]
     assert [a.ref for a in summary.due_soon.actions] == ["2.2"]
-    # Red first; then by due date, then in the order the actions were added.
-    assert [a.ref for a in summary.overdue.actions] == ["5.1", "5.2", "2.1"]
+    # Red first; then by due date, then in the order the actions were added. The past-due
+    # Greens are counted apart, not listed.
+    assert [a.ref for a in summary.overdue.actions] == ["5.1"]
+    assert summary.past_due_green == 2
 
 
 def test_ties_for_most_red_are_named_together() -> None:
@@ -169,7 +174,7 @@ def test_ties_for_most_red_are_named_together() -> None:
     summary = digest_of(plan, plan, dt.date(2017, 9, 1))
     assert [p.number for p in summary.most_red] == [1, 2]
     text = json.dumps(digest_messages(summary)[0]["blocks"])
-    assert "priority 1 and priority 2, with 1 Red" in text
+    assert "priority 1 and priority 2 (1)" in text
 
 
 @pytest.mark.parametrize("reds", [0, 40, 120])

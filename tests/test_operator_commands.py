@@ -34,25 +34,32 @@ def test_digest_preview_prints_payloads_and_sends_nothing(
 ) -> None:
     capsys.readouterr()
     assert csip("digest", "--preview", "--now", "2017-09-04T09:30") == 0
-    payloads = json.loads(capsys.readouterr().out)
-    assert [p["channel"] for p in payloads] == ["CDIGEST"] * 4 + ["CLEADS"] * 4
-    assert all(set(p) >= {"channel", "text", "blocks"} for p in payloads)
-    assert all(blocks_problem(p["blocks"]) is None for p in payloads)
-    head = json.dumps(payloads[0]["blocks"])
-    assert "Improvement plan digest, 4 September 2017" in head
+    calls = json.loads(capsys.readouterr().out)
+    posts = [call["payload"] for call in calls if call["method"] == "chat.postMessage"]
+    files = [call for call in calls if call["method"] == "files_upload_v2"]
+    assert [p["channel"] for p in posts] == ["CDIGEST"] * 3 + ["CLEADS"] * 3
+    assert [f["filename"] for f in files] == [
+        "rag-by-priority-2017-09-04.png",
+        "digest-lists-2017-09-04.xlsx",
+    ] * 2
+    assert all(set(p) <= {"channel", "text", "blocks", "thread_ts"} for p in posts)  # nothing else
+    assert ["thread_ts" in p for p in posts] == [False, True, True] * 2
+    assert all(blocks_problem(p["blocks"]) is None for p in posts)
+    head = json.dumps(posts[0]["blocks"])
+    assert "Improvement plan digest, Monday 4 September 2017" in head
     assert "Red 23 (8%)" in head
     assert "Amber 142 (48%)" in head
     assert "Green 133 (44%)" in head
-    assert "Most Red:* priority 5 Children Looked After, with 9 Red" in head
+    assert "Most Red:* priority 5 Children Looked After (9)" in head
     assert slack.calls == []
 
 
 def test_exemption_preview_lists_every_red(csip: Any, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert csip("exemption", "--preview", "--now", "2017-09-01T10:00") == 0
-    payloads = json.loads(capsys.readouterr().out)
-    assert payloads[0]["text"] == "Exemption report, 1 September 2017: 23 Red actions"
-    assert sum(json.dumps(p["blocks"]).count("Red for") for p in payloads[1:]) == 23
+    posts = [call["payload"] for call in json.loads(capsys.readouterr().out)]
+    assert posts[0]["text"] == "Exemption report, 1 September 2017: 23 actions RAG rated Red"
+    assert sum(json.dumps(p["blocks"]).count("Red since") for p in posts[1:]) == 23
 
 
 def test_preview_without_channels_says_what_to_set(
@@ -70,7 +77,7 @@ def test_run_due_sends_once(csip: Any, slack: SlackStandIn, capsys: pytest.Captu
     assert "delivered" in first
     assert "skipped: exemption 2017-09-01" in first  # three days late
     sent = len(slack.posted())
-    assert sent == 8  # the digest to two channels; the sample's owners are not in this Slack
+    assert sent == 6  # the digest, its overdue list and its unreachable owners, to two channels
     assert csip("run-due", "--now", "2017-09-04T09:40") == 0
     assert "nothing sent" in capsys.readouterr().out
     assert len(slack.posted()) == sent

@@ -144,8 +144,8 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
 # --- owners' reminders ---------------------------------------------------------------------
 
 
-def test_an_owner_hears_of_what_is_due_soon_then_what_is_overdue(open_store: StoreFactory) -> None:
-    assert refs(reminder(open_store, MONDAY, ALICE)) == ["5.1", "5.2", "5.3"]
+def test_an_owner_hears_first_of_what_is_overdue_then_what_is_due_soonest(open_store: StoreFactory) -> None:
+    assert refs(reminder(open_store, MONDAY, ALICE)) == ["5.3", "5.1", "5.2"]
 
 
 def test_due_soon_says_how_many_working_days_are_left(open_store: StoreFactory) -> None:
@@ -227,7 +227,7 @@ def test_seven_working_days_overdue_goes_to_the_priority_lead(open_store: StoreF
 
 def test_the_lead_hears_which_actions_reached_seven_days(open_store: StoreFactory) -> None:
     (escalation,) = planned(open_store, LEAD_ESCALATION, MONDAY)
-    assert escalation.messages[0]["text"] == "Actions now 7 working days overdue: 5.3"
+    assert escalation.messages[0]["text"] == "1 action now 7 working days overdue: 5.3"
 
 
 def test_fourteen_working_days_overdue_goes_to_management(open_store: StoreFactory) -> None:
@@ -237,7 +237,7 @@ def test_fourteen_working_days_overdue_goes_to_management(open_store: StoreFacto
 
 def test_management_hears_which_actions_reached_fourteen_days(open_store: StoreFactory) -> None:
     (escalation,) = planned(open_store, MANAGEMENT_ESCALATION, MONDAY)
-    assert escalation.messages[0]["text"] == "Actions now 14 working days overdue: 2.1"
+    assert escalation.messages[0]["text"] == "1 action now 14 working days overdue: 2.1"
 
 
 @pytest.mark.parametrize("kind", [LEAD_ESCALATION, MANAGEMENT_ESCALATION])
@@ -284,35 +284,42 @@ def unchanged_digest() -> list[dict[str, Any]]:
 
 def test_the_digest_counts_the_actions_due_by_their_rag(digest: list[dict[str, Any]]) -> None:
     # Due by Monday: 5.3 (now Amber), 2.1 and 2.2 (Amber), 5.4 (Complete, counted Green).
-    assert digest[0]["text"] == "Improvement plan digest: Red 0, Amber 3, Green 1; 3 overdue"
+    assert digest[0]["text"] == "Improvement plan digest, 1 December 2025: Red 0, Amber 3, Green 1; 3 overdue"
 
 
 def test_the_digest_says_what_went_red_and_what_left_red(digest: list[dict[str, Any]]) -> None:
-    assert "*Since last week:* 1 went Red (5.2); 1 left Red (5.3)." in text_of(digest[0])
+    head = text_of(digest[0])
+    assert "*Since last week:* 1 went Red; 1 left Red (5.3)." in head
+    # Each action that went Red is named with its title, owner and reason.
+    assert "*5.2* Action 5.2 · Alice · due 10 December 2025\\n      _Carers left_" in head
 
 
 def test_the_digest_names_the_priority_with_most_red(unchanged_digest: list[dict[str, Any]]) -> None:
-    assert "*Most Red:* priority 5 Children Looked After, with 1 Red." in text_of(unchanged_digest[0])
+    assert "*Most Red:* priority 5 Children Looked After (1)" in text_of(unchanged_digest[0])
 
 
 def test_the_digest_names_the_priorities_with_no_red(unchanged_digest: list[dict[str, Any]]) -> None:
-    assert "*No Red:* priority 2 Management oversight." in text_of(unchanged_digest[0])
+    assert "*No Red:* priorities 2" in text_of(unchanged_digest[0])
 
 
 def test_the_digest_attaches_its_chart_in_the_thread(digest: list[dict[str, Any]]) -> None:
     assert digest[1]["upload"]["filename"] == "rag-by-priority-2025-12-01.png"
 
 
-def test_the_digest_lists_what_is_due_in_the_next_fortnight(digest: list[dict[str, Any]]) -> None:
-    assert digest[2]["text"] == "Due in the next 14 days: 2"
+def test_the_digest_attaches_its_lists_in_full_as_a_workbook(digest: list[dict[str, Any]]) -> None:
+    assert digest[2]["upload"]["filename"] == "digest-lists-2025-12-01.xlsx"
 
 
 def test_the_digest_lists_what_is_overdue(digest: list[dict[str, Any]]) -> None:
-    assert digest[3]["text"] == "Overdue, worst first: 3"
+    assert digest[3]["text"] == "Overdue: 3 actions, worst first"
+
+
+def test_the_digest_lists_what_is_due_in_the_next_fortnight(digest: list[dict[str, Any]]) -> None:
+    assert digest[4]["text"] == "Due in the next 14 days: 2"
 
 
 def test_the_digest_lists_owners_csip_cannot_reach(digest: list[dict[str, Any]]) -> None:
-    assert "Zed (zed@nowhere.example)" in text_of(digest[4])
+    assert "Zed (zed@nowhere.example)" in text_of(digest[5])
 
 
 def test_a_digest_goes_to_every_digest_channel(open_store: StoreFactory) -> None:
@@ -326,13 +333,14 @@ def test_a_digest_goes_to_every_digest_channel(open_store: StoreFactory) -> None
 
 def test_the_exemption_report_counts_the_reds(open_store: StoreFactory) -> None:
     (report,) = planned(open_store, EXEMPTION, MONDAY)
-    assert report.messages[0]["text"] == "Exemption report, 1 December 2025: 1 Red actions"
+    assert report.messages[0]["text"] == "Exemption report, 1 December 2025: 1 action RAG rated Red"
 
 
 def test_the_exemption_report_says_how_late_and_how_long_red(open_store: StoreFactory) -> None:
     (report,) = planned(open_store, EXEMPTION, MONDAY)
-    # 5.3 was due on 20 November and has been Red since the tracker of 10 November.
-    assert "11 days overdue · Red for 21 days" in text_of(report.messages[1])
+    # 5.3 was due on 20 November and has been Red since the tracker of 10 November: 7 working
+    # days overdue on 1 December, as its escalation to the lead that day says.
+    assert "7 working days overdue · Red since 10 November 2025" in text_of(report.messages[1])
 
 
 def test_without_a_governance_channel_there_is_no_exemption_report(open_store: StoreFactory) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from plan.calendar import working_days_between
 from plan.service import existing_plan
 from storage.store import SqlStoreFactory as StoreFactory
 from tests.conftest import ALICE, NOW, load_grid
@@ -181,8 +182,8 @@ def test_update_button_opens_the_modal_on_that_action(http: SlackHttp) -> None:
 
 def test_the_clock_is_the_injected_one(http: SlackHttp) -> None:
     reply = http.reply_to(ALICE, "show 5.1")
-    expected_late = (NOW.date() - dt.date(2017, 7, 31)).days
-    assert f"{expected_late} days overdue" in json.dumps(reply["blocks"])
+    expected_late = working_days_between(dt.date(2017, 7, 31), NOW.date())  # due 31 July
+    assert f"{expected_late} working days overdue" in json.dumps(reply["blocks"])
 
 
 def test_a_form_closed_before_its_outcome_still_saves_and_replies(

@@ -148,6 +148,16 @@ def test_a_persons_actions_are_those_owned_and_delegated(open_store: StoreFactor
         assert set(store.select(plan_id, Which(person_id=alice)).actions) == {"5.1", "5.2"}
 
 
+def test_not_rag_picks_every_other_rag_and_the_unrated(open_store: StoreFactory) -> None:
+    unrated: list[Cell] = ["5.4", 5, "", "", "Unrated", "bob@council.example", "", "31/07/2017", "", ""]
+    grid = [*GRID, unrated]
+    plan_id = imported(open_store, grid)
+    with open_store() as store:
+        not_green = store.shortlist(plan_id, Which(overdue_on=DAY, not_rag=Rag.GREEN), 10)
+    assert [a.ref for a in not_green.actions] == ["5.3", "5.1", "5.4"]  # Red, Amber, unrated
+    assert not_green.total == 3
+
+
 def test_a_view_names_the_people_its_actions_and_priorities_name(open_store: StoreFactory) -> None:
     plan_id = imported(open_store)
     with open_store() as store:

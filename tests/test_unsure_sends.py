@@ -125,7 +125,9 @@ def test_a_thread_reply_and_a_file_that_landed_unseen_are_not_repeated(
     tick(week_plan, client, settings, london(2025, 12, 1, 9, 20))
     digest = [post for post in slack.posted() if post["channel"] == "CDIGEST"]
     assert len(digest) == 4  # the digest and its three lists, once each
-    assert len(slack.calls_to("files.completeUploadExternal")) == 1
+    uploaded = [c.params["files"] for c in slack.calls_to("files.completeUploadExternal")]
+    assert len(uploaded) == 2  # the chart, whose answer was lost, and the workbook: once each
+    assert "RAG by priority" in uploaded[0]
     assert len(slack.calls_to("conversations.replies")) == 2
     assert statuses(week_plan) == {"delivered": 4, "unreachable": 1}
 
