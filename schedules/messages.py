@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
@@ -36,7 +36,7 @@ from plan.figures import PriorityFigures
 from plan.model import ActionState, PlanView, Rag, Shortlist
 from plan.parsing import due_text, uk_date
 from plan.reminders import Item, OwnerNotice, Why
-from plan.rules import overdue_text, working_days_overdue, worst_first
+from plan.rules import SEVERITY, overdue_text, working_days_overdue, worst_first
 
 Message = dict[str, Any]
 BUTTONS_UP_TO = 5  # actions a reminder gives a row of buttons each (five elements a row)
@@ -45,7 +45,8 @@ MORE_REFS = 20  # refs named after those, before "and N more"
 HEAD_LINES = 5  # actions named in the digest's own message, under each heading
 LIST_SHOWN = 30  # actions listed in each of the digest's thread replies, worst first
 REDS_SHOWN = 100  # Red actions listed in the exemption report's thread
-REDS_PER_MESSAGE = 15
+LIST_BUDGET = 10_000  # characters of lines in one list message, its title and "and N more" aside
+HEAD_BUDGET = 2_000  # characters of lines under each heading of the digest's own message
 FIELD_LIMIT = 2000  # Block Kit's most for a section field's text
 # No message carries more text than this, whatever the plan's size: each list above stops at
 # its worst few, and each line is clipped (tests/test_message_sizes.py holds it at 3,000 actions).
@@ -65,8 +66,8 @@ def _long_date(day: dt.date) -> str:
 
 
 def owner_reminder(notice: OwnerNotice, day: dt.date) -> Message:
-    """One message per owner per day, the most pressing first: overdue (the latest first), then
-    due soon, then Reds and Ambers to confirm. Up to five actions get a row of buttons each;
+    """One message per owner per day, the most pressing first: overdue (Red first, the latest
+    first), then due soon, then ratings to confirm. Up to five actions get a row of buttons each;
     more get a menu each, so no reminder carries more than about 25 controls. Then the refs of
     some more and how many others there are."""
     items = sorted(notice.items, key=_pressing)
@@ -95,9 +96,12 @@ def owner_reminder(notice: OwnerNotice, day: dt.date) -> Message:
     return {"text": text, "blocks": blocks}
 
 
-def _pressing(item: Item) -> tuple[int, int]:
-    order = {Why.OVERDUE: 0, Why.DUE_SOON: 1, Why.STALE: 2}[item.why]
-    return order, -item.working_days if item.why is Why.OVERDUE else item.working_days
+def _pressing(item: Item) -> tuple[int, int, int]:
+    """Overdue first, Red before Amber before Green, the latest first; then what falls due
+    soonest; then the ratings to confirm."""
+    if item.why is Why.OVERDUE:
+        return 0, SEVERITY[item.action.rag], -item.working_days
+    return (1 if item.why is Why.DUE_SOON else 2), 0, item.working_days
 
 
 def _item_text(item: Item) -> str:
@@ -108,7 +112,7 @@ def _item_text(item: Item) -> str:
         if item.why is Why.DUE_SOON
         else f"*{overdue_text(item.working_days)}* (was due {due})"
     )
-    what = escape(clip(action.record.description, 300))
+    what = escape(clip(action.record.description, 150))
     return f"{rag_badge(action.rag)} · *{escape(action.ref)}* {what}\n{timing}"
 
 
@@ -116,7 +120,7 @@ def _stale_text(action: ActionState) -> str:
     label = action.rag.label if action.rag else "rated"
     since = uk_date(london_date(action.rag_confirmed_at)) if action.rag_confirmed_at else "a while"
     return (
-        f"*Still {label}?* *{escape(action.ref)}* {escape(clip(action.record.description, 300))}\n"
+        f"*Still {label}?* *{escape(action.ref)}* {escape(clip(action.record.description, 150))}\n"
         f"Last confirmed {since}."
     )
 
@@ -134,7 +138,7 @@ def escalation(items: Sequence[Item], view: PlanView, day: dt.date, after: int) 
     count = len(items)
     title = f"{_actions(count)} now {overdue_text(after)}"
     ordered = worst_first(item.action for item in items)
-    lines = [action_line(action, view, day, reason=True) for action in ordered[:LIST_SHOWN]]
+    lines = _within([action_line(a, view, day, reason=True) for a in ordered[:LIST_SHOWN]], LIST_BUDGET)
     blocks: list[Block] = [HeaderBlock(text=clip(title, 150)), *_lines_with_more(lines, count)]
     return _message(f"{title}: {', '.join(a.ref for a in ordered[:MORE_REFS])}", blocks)
 
@@ -161,9 +165,10 @@ def digest(summary: Digest) -> list[Message]:
         section(_moved(summary)),
     ]
     if summary.longest_red.actions:
-        lines = [
-            _red_line(action, summary.longest_red.view, summary.on) for action in summary.longest_red.actions
-        ]
+        longest = summary.longest_red
+        lines = _within(
+            [_red_line(action, longest.view, summary.on) for action in longest.actions], HEAD_BUDGET
+        )
         blocks.append(section("*Red the longest*\n" + "\n".join(lines)))
     blocks += _priority_fields(summary)
     blocks.append(context(_in_the_thread(summary)))
@@ -220,10 +225,12 @@ def _moved(summary: Digest) -> str:
         counts.append(f"{len(went)} went Red")
     if left:
         counts.append(f"{len(left)} left Red ({_refs(left)})")
-    lines = [f"*Since last week:* {'; '.join(counts)}."]
-    lines += [_red_line(action, summary.moved, summary.on) for action in went[:HEAD_LINES]]
-    if len(went) > HEAD_LINES:
-        lines.append(f"…and {len(went) - HEAD_LINES} more went Red: all are in the workbook in the thread.")
+    shown = _within(
+        [_red_line(action, summary.moved, summary.on) for action in went[:HEAD_LINES]], HEAD_BUDGET
+    )
+    lines = [f"*Since last week:* {'; '.join(counts)}.", *shown]
+    if len(went) > len(shown):
+        lines.append(f"…and {len(went) - len(shown)} more went Red: the workbook in the thread lists them.")
     return "\n".join(lines)
 
 
@@ -288,12 +295,14 @@ def _in_the_thread(summary: Digest) -> str:
 def _overdue_by_priority(summary: Digest) -> Message:
     """The worst overdue actions, grouped under their priority; how many more, and where."""
     shortlist, day = summary.overdue, summary.on
-    shown = shortlist.actions[:LIST_SHOWN]
+    lines_of = {a.ref: action_line(a, shortlist.view, day) for a in shortlist.actions[:LIST_SHOWN]}
+    fitting = _within(list(lines_of.values()), LIST_BUDGET - 10 * 300)  # room for ten headings
+    shown = shortlist.actions[: len(fitting)]
     lines: list[str] = []
     for number in sorted({a.priority for a in shown}):
         priority = shortlist.view.priorities.get(number)
         lines.append(f"*Priority {number}*" + (f" {escape(clip(priority.title, 150))}" if priority else ""))
-        lines += [action_line(a, shortlist.view, day) for a in shown if a.priority == number]
+        lines += [lines_of[a.ref] for a in shown if a.priority == number]
     title = f"Overdue: {_actions(shortlist.total)}, worst first"
     blocks: list[Block] = [section(f"*{title}*"), *packed_lines(lines, MAX_BLOCKS - 2)]
     if shortlist.total > len(shown):
@@ -304,9 +313,21 @@ def _overdue_by_priority(summary: Digest) -> Message:
 def _list_message(title: str, lines: Sequence[str], total: int) -> Message:
     blocks: list[Block] = [
         section(f"*{escape(title)}* ({total})"),
-        *_lines_with_more(lines[:LIST_SHOWN], total),
+        *_lines_with_more(_within(lines[:LIST_SHOWN], LIST_BUDGET), total),
     ]
     return _message(f"{title}: {total}", blocks)
+
+
+def _within(lines: Sequence[str], budget: int) -> list[str]:
+    """The first lines that fit in ``budget`` characters: what a message shows of a list (the
+    rest is counted), so that no message is long whatever the plan holds."""
+    fitting, used = [], 0
+    for line in lines:
+        used += len(line) + 1
+        if used > budget:
+            break
+        fitting.append(line)
+    return fitting
 
 
 def _lines_with_more(lines: Sequence[str], total: int) -> list[Block]:
@@ -327,7 +348,7 @@ def exemption_report(reds: Shortlist, day: dt.date) -> list[Message]:
     if reds.total:
         summary = (
             f"*{_actions(reds.total)} RAG rated Red.* "
-            + (f"Of the {len(reds.actions)} listed, {overdue} {'is' if overdue == 1 else 'are'} overdue. ")
+            + _how_many_overdue(overdue, len(reds.actions))
             + ("The longest overdue are" if reds.more else "Each is")
             + " listed in the thread with the owner, how late, since when Red and the latest reason."
         )
@@ -343,19 +364,40 @@ def exemption_report(reds: Shortlist, day: dt.date) -> list[Message]:
             section("*No action is RAG rated Red.*"),
         ]
     head = _message(f"Exemption report, {uk_date(day)}: {_actions(reds.total)} RAG rated Red", blocks)
-    reds_shown = [_red(exemption_line(action, day), reds.view) for action in reds.actions]
-    parts = [reds_shown[i : i + REDS_PER_MESSAGE] for i in range(0, len(reds_shown), REDS_PER_MESSAGE)]
-    thread = [
-        _message(f"Red actions, {n * REDS_PER_MESSAGE + 1} to {n * REDS_PER_MESSAGE + len(part)}", part)
-        for n, part in enumerate(parts)
-    ]
+    thread, first = [], 1
+    for part in _parts([_red(exemption_line(action, day), reds.view) for action in reds.actions]):
+        thread.append(_message(f"Red actions, {first} to {first + len(part) - 1}", part))
+        first += len(part)
     if reds.more and thread:
         more = context(f"…and {reds.more} more Red actions: `csip report --format xlsx` lists every one.")
         thread[-1]["blocks"].append(more.to_dict())
     return [head, *thread]
 
 
-def _red(line: ExemptionLine, view: PlanView) -> Block:
+def _how_many_overdue(overdue: int, listed: int) -> str:
+    if overdue == 0:
+        return "None is overdue yet. "
+    if overdue == listed:
+        return "All are overdue. " if listed > 1 else "It is overdue. "
+    return f"{overdue} of the {listed} listed {'is' if overdue == 1 else 'are'} overdue. "
+
+
+def _parts(sections: list[SectionBlock]) -> Iterator[list[SectionBlock]]:
+    """Sections a message each can hold: within the list budget and Block Kit's block count."""
+    part: list[SectionBlock] = []
+    used = 0
+    for block in sections:
+        size = len(block.text.text) if block.text else 0
+        if part and (used + size > LIST_BUDGET or len(part) == MAX_BLOCKS - 1):
+            yield part
+            part, used = [], 0
+        part.append(block)
+        used += size
+    if part:
+        yield part
+
+
+def _red(line: ExemptionLine, view: PlanView) -> SectionBlock:
     action = line.action
     late = overdue_text(line.working_days_overdue) if line.working_days_overdue else "not yet overdue"
     since = f"Red since {uk_date(line.red_since)}" if line.red_since else "Red"

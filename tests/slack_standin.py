@@ -18,6 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
 MAX_BLOCKS = 50
 SECTION_TEXT_LIMIT = 3000
 POLL_SECONDS = 0.01
@@ -67,7 +70,9 @@ def server_error() -> Answer:
 
 
 def blocks_problem(blocks: Any) -> str | None:
-    """Why Slack would answer invalid_blocks, or None."""
+    """Why Slack would answer invalid_blocks, or None: each block is read by slack_sdk's Block
+    Kit models, which check their own limits (text lengths, fields, elements), and a few limits
+    the models leave out are checked here."""
     if blocks is None:
         return None
     if isinstance(blocks, str):
@@ -75,9 +80,19 @@ def blocks_problem(blocks: Any) -> str | None:
     if len(blocks) > MAX_BLOCKS:
         return f"{len(blocks)} blocks"
     for block in blocks:
+        model = Block.parse(block)
+        if model is None:
+            return f"a block of unknown type {block.get('type')!r}"
+        try:
+            model.validate_json()
+        except SlackObjectFormationError as error:
+            return f"{block.get('type')}: {error}"
         text = (block.get("text") or {}).get("text", "")
         if block.get("type") == "section" and len(text) > SECTION_TEXT_LIMIT:
             return f"section text of {len(text)} characters"
+        for element in [block.get("accessory") or {}, *block.get("elements", [])]:
+            if element.get("type") == "overflow" and not 2 <= len(element.get("options", [])) <= 5:
+                return f"an overflow menu of {len(element['options'])} options"
     return None
 
 
