@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     digest_channels: Annotated[tuple[str, ...], NoDecode] = ()
     governance_channel: str | None = None  # the monthly exemption report
     management_channel: str | None = None  # actions long overdue are escalated here
+    # A line each time an action goes Red; unset, the management channel has them.
+    red_alert_channel: str | None = None
     remind_before_working_days: Annotated[tuple[int, ...], NoDecode] = (14, 7, 1)
     escalate_to_lead_after: int = 7  # working days overdue
     escalate_to_management_after: int = 14
@@ -87,7 +89,12 @@ class Settings(BaseSettings):
 
         return Schedule(
             team_id=self.team_id,
-            channels=Channels(self.digest_channels, self.governance_channel, self.management_channel),
+            channels=Channels(
+                self.digest_channels,
+                self.governance_channel,
+                self.management_channel,
+                self.red_alert_channel or self.management_channel,
+            ),
             rules=ReminderRules(
                 remind_before=self.remind_before_working_days,
                 escalate_to_lead_after=self.escalate_to_lead_after,

@@ -15,6 +15,7 @@ class Channels:
     digest: tuple[str, ...] = ()  # the weekly digest
     governance: str | None = None  # the monthly exemption report
     management: str | None = None  # actions long overdue are escalated here
+    red_alert: str | None = None  # a line each time an action goes Red
 
 
 @dataclass(frozen=True)

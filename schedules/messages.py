@@ -143,6 +143,32 @@ def escalation(items: Sequence[Item], view: PlanView, day: dt.date, after: int) 
     return _message(f"{title}: {', '.join(a.ref for a in ordered[:MORE_REFS])}", blocks)
 
 
+# --- an action gone Red -------------------------------------------------------------------
+
+
+def red_alert(action: ActionState, view: PlanView) -> Message:
+    """One line: which action went Red, in which priority, whose, and why. Names, never pings."""
+    priority = view.priorities.get(action.priority)
+    where = f"priority {action.priority}" + (f" {escape(clip(priority.title, 100))}" if priority else "")
+    reason = escape(clip(action.rag_note or "no reason given", 300))
+    line = (
+        f"{RAG_ICON[Rag.RED]} *{escape(action.ref)}* {escape(clip(action.record.description, 150))} "
+        f"({where}) went Red · {person_name(view, action.owner_id)} · _{reason}_"
+    )
+    return _message(
+        f"{action.ref} went Red: {clip(action.rag_note or 'no reason given', 150)}", [section(line)]
+    )
+
+
+def red_alerts(actions: Sequence[ActionState], view: PlanView, day: dt.date) -> Message:
+    """Several gone Red at once (an import): one message, worst first, with how many more."""
+    title = f"{_actions(len(actions))} went Red"
+    lines = _within([action_line(a, view, day, reason=True) for a in actions], LIST_BUDGET)
+    return _message(
+        f"{title}: {_refs(actions)}", [section(f"*{title}*"), *_lines_with_more(lines, len(actions))]
+    )
+
+
 # --- the weekly digest --------------------------------------------------------------------
 
 

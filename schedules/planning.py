@@ -13,9 +13,10 @@ from typing import Any
 
 from bot.directory import SlackDirectory, resolve_slack_id
 from plan.calendar import WorkingCalendar
-from plan.deliveries import PENDING, UNREACHABLE, DeliveryKey, NewDelivery
+from plan.clock import london_date
+from plan.deliveries import PENDING, SKIPPED, UNREACHABLE, DeliveryKey, NewDelivery
 from plan.digest import DUE_SOON_DAYS, build_digest
-from plan.model import Person, PlanView, Rag
+from plan.model import ActionState, Person, PlanView, Rag
 from plan.ports import PlanStore, Which
 from plan.reminders import (
     Item,
@@ -25,6 +26,7 @@ from plan.reminders import (
     escalations,
     owner_notice,
 )
+from plan.rules import worst_first
 from schedules import messages
 from schedules.config import Schedule
 
@@ -33,6 +35,9 @@ LEAD_ESCALATION = "lead_escalation"
 MANAGEMENT_ESCALATION = "management_escalation"
 DIGEST = "digest"
 EXEMPTION = "exemption"
+RED_ALERT = "red_alert"
+ALERT_WINDOW = dt.timedelta(days=1)  # an action gone Red within this is news, once
+ALERTS_ONE_BY_ONE = 5  # more gone Red at once (an import) make one message, not a flood
 WORKBOOK_ROWS = 10_000  # rows of each list in the digest's workbook; a real plan has hundreds
 
 
@@ -171,6 +176,26 @@ class Planner:
         reds = store.shortlist(plan_id, Which(rag=Rag.RED), messages.REDS_SHOWN)
         return [_to_channel(slot, channel, messages.exemption_report(reds, slot.day))]
 
+    def red_alerts(self, store: PlanStore, plan_id: int, now: dt.datetime) -> list[NewDelivery]:
+        """A line for each action gone Red within the day and not yet told, whether from Slack
+        or an import; several at once (an import) make one message. Each Red is keyed by when
+        it went Red, so it is told once, and again only if it goes Red again."""
+        channel = self.channels.red_alert
+        if not channel:
+            return []
+        moved, _ = store.rag_moves(plan_id, Rag.RED, now - ALERT_WINDOW)
+        gone_red = [a for a in worst_first(moved.actions.values()) if a.rag is Rag.RED and a.rag_since]
+        keys = {a.ref: _alert_key(channel, a) for a in gone_red}
+        told = store.deliveries.existing(plan_id, {key.slot_date for key in keys.values()})
+        news = [a for a in gone_red if keys[a.ref] not in told]
+        if len(news) <= ALERTS_ONE_BY_ONE:
+            return [_to_channel_keyed(keys[a.ref], channel, [messages.red_alert(a, moved)]) for a in news]
+        together = DeliveryKey(RED_ALERT, f"channel:{channel}", f"{len(news)} at once", london_date(now))
+        return [
+            _to_channel_keyed(together, channel, [messages.red_alerts(news, moved, london_date(now))]),
+            *(NewDelivery(keys[a.ref], [], SKIPPED) for a in news),  # told together: not again
+        ]
+
     def unreachable_owners(self, store: PlanStore, plan_id: int) -> list[Person]:
         """Owners of open actions csip cannot match to a Slack user."""
         return [
@@ -196,5 +221,16 @@ class Planner:
 
 
 def _to_channel(slot: Slot, channel: str, parts: list[dict[str, Any]]) -> NewDelivery:
-    key = DeliveryKey(slot.kind, f"channel:{channel}", "", slot.day)
+    return _to_channel_keyed(DeliveryKey(slot.kind, f"channel:{channel}", "", slot.day), channel, parts)
+
+
+def _to_channel_keyed(key: DeliveryKey, channel: str, parts: list[dict[str, Any]]) -> NewDelivery:
     return NewDelivery(key, [{**part, "channel": channel} for part in parts])
+
+
+def _alert_key(channel: str, action: ActionState) -> DeliveryKey:
+    """One per action per time it went Red: the ref and that instant, on that London day."""
+    went = action.rag_since or dt.datetime.min.replace(tzinfo=dt.UTC)
+    return DeliveryKey(
+        RED_ALERT, f"channel:{channel}", f"{action.ref}@{went:%Y%m%dT%H%M%S}"[:64], london_date(went)
+    )

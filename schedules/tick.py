@@ -69,6 +69,7 @@ def run_due(
         slots = latest_slots(now, calendar, schedule)
         done = store.deliveries.existing(plan_id, {slot.day for slot in slots})
         todo = [slot for slot in slots if slot.marker not in done]
+        store.deliveries.add(plan_id, planner.red_alerts(store, plan_id, now), now)
         for slot in todo:
             label = f"{slot.kind} {slot.day.isoformat()}"
             if now - slot.at > grace:
