@@ -41,7 +41,7 @@ from bot.commands import USAGE
 from bot.mrkdwn import clip, escape
 from plan.figures import PlanFigures
 from plan.model import ActionState, PlanView, Rag
-from plan.parsing import due_text, uk_date
+from plan.parsing import due_text, plural, uk_date
 from plan.rules import NOTE_LIMIT, is_overdue, overdue_text, sort_by_ref, working_days_overdue
 
 LIST_LIMIT = 40  # lines in one list reply: more is a wall of text on a phone
@@ -140,7 +140,8 @@ def summary_reply(figures: PlanFigures, title: str) -> Reply:
     rag = figures.rag
     lines = [
         f"*{escape(title)}*, as at {uk_date(figures.on)}",
-        f"{figures.due} of {figures.total} actions due ({figures.due_share}%); {figures.overdue} overdue.",
+        f"{figures.due} of {plural(figures.total, 'action')} due ({figures.due_share}%); "
+        f"{figures.overdue} overdue.",
         f"Of the {rag.rated} due actions RAG rated: {rag_line(rag)}, of which {rag.complete} complete.",
     ]
     if rag.unrated:

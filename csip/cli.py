@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     from csip.wiring import open_database
     from plan.clock import london_date, utc_now
+    from plan.parsing import plural
     from plan.rules import check_not_future
     from plan.service import import_sheet
     from sheets.files import read_grid
@@ -117,7 +118,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             dry_run=args.dry_run,
         )
     heading = "would change (dry run, nothing written)" if args.dry_run else "imported"
-    print(f"{args.path.name}: {len(sheet.rows)} actions read; {heading}:")
+    print(f"{args.path.name}: {plural(len(sheet.rows), 'action')} read; {heading}:")
     for line in changes.summary_lines():
         print(f"  {line}")
     return 0
@@ -125,6 +126,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from csip.wiring import open_database
+    from plan.parsing import plural
     from plan.service import existing_plan
     from sheets.export import export_grid
     from sheets.files import write_grid
@@ -133,7 +135,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     with open_store() as store:
         view = store.load(existing_plan(store, settings.team_id))
     write_grid(args.path, export_grid(view))
-    print(f"{args.path}: {len(view.actions)} actions written")
+    print(f"{args.path}: {plural(len(view.actions), 'action')} written")
     return 0
 
 

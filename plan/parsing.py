@@ -86,6 +86,11 @@ def priority_of_ref(ref: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def plural(count: int, word: str) -> str:
+    """ "1 action", "2 actions": a count with its noun, right for one."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def uk_date(day: dt.date) -> str:
     """Dates shown the UK way: 31 August 2017."""
     return f"{day.day} {day:%B %Y}"

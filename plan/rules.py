@@ -12,7 +12,7 @@ from functools import cache
 from plan.calendar import working_days_between
 from plan.errors import InputError
 from plan.model import ActionState, Rag
-from plan.parsing import uk_date
+from plan.parsing import plural, uk_date
 
 NOTE_LIMIT = 2000
 
@@ -55,7 +55,7 @@ def working_days_overdue(action: ActionState, today: dt.date) -> int:
 
 def overdue_text(days: int) -> str:
     """ "3 working days overdue": the words for how late an action is, everywhere."""
-    return f"{days} working day{'s' if days != 1 else ''} overdue"
+    return f"{plural(days, 'working day')} overdue"
 
 
 class NoteProblem(InputError):

@@ -34,7 +34,7 @@ from plan.clock import london_date
 from plan.digest import DUE_SOON_DAYS, Digest, ExemptionLine, exemption_line
 from plan.figures import PriorityFigures
 from plan.model import ActionState, PlanView, Rag, Shortlist
-from plan.parsing import due_text, uk_date
+from plan.parsing import due_text, plural, uk_date
 from plan.reminders import Item, OwnerNotice, Why
 from plan.rules import SEVERITY, overdue_text, working_days_overdue, worst_first
 
@@ -126,7 +126,7 @@ def _stale_text(action: ActionState) -> str:
 
 
 def _working_days(count: int) -> str:
-    return f"{count} working day{'s' if count != 1 else ''}"
+    return plural(count, "working day")
 
 
 # --- escalations --------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def digest(summary: Digest) -> list[Message]:
         HeaderBlock(text=f"Improvement plan digest, {_long_date(summary.on)}"),
         section(
             f"{rag_line(rag)}\n"
-            f"_of the {rag.rated} actions due by today and rated, out of {_actions(figures.total)}_"
+            f"_of the {_actions(rag.rated)} due by today and rated, out of {_actions(figures.total)}_"
         ),
         section(_overdue_summary(summary)),
         section(_moved(summary)),
@@ -312,7 +312,7 @@ def _in_the_thread(summary: Digest) -> str:
     if summary.due_soon.total:
         parts.append(f"{summary.due_soon.total} due in the next {DUE_SOON_DAYS} days")
     if summary.unreachable:
-        parts.append(f"{_plural(len(summary.unreachable), 'owner')} csip cannot reach")
+        parts.append(f"{plural(len(summary.unreachable), 'owner')} csip cannot reach")
     if not parts:
         return "Nothing is overdue or due in the next two weeks."
     return "In the thread: " + ", ".join(parts) + "; a chart, and every list in full in a workbook."
@@ -435,9 +435,5 @@ def _red(line: ExemptionLine, view: PlanView) -> SectionBlock:
     )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _actions(count: int) -> str:
-    return _plural(count, "action")
+    return plural(count, "action")
