@@ -171,7 +171,10 @@ class Handlers:
                     return views.action_list("Your actions", list(plan.actions.values()), plan, today)
                 case cmd.Overdue():
                     plan = store.select(plan_id, Which(overdue_on=today))
-                    return views.action_list("Overdue actions", list(plan.actions.values()), plan, today)
+                    overdue = list(plan.actions.values())
+                    return views.action_list(
+                        "Overdue actions, worst first", overdue, plan, today, worst_first=True
+                    )
                 case cmd.Summary(None):
                     return views.summary_reply(
                         figures_from_tally(store.tally(plan_id, today), today), "The plan"

@@ -43,6 +43,7 @@ from plan.figures import PlanFigures
 from plan.model import ActionState, PlanView, Rag
 from plan.parsing import due_text, plural, uk_date
 from plan.rules import NOTE_LIMIT, is_overdue, overdue_text, sort_by_ref, working_days_overdue
+from plan.rules import worst_first as by_severity
 
 LIST_LIMIT = 40  # lines in one list reply: more is a wall of text on a phone
 OPEN_UPDATE_MODAL = "open_update_modal"
@@ -126,11 +127,15 @@ def action_card(action: ActionState, view: PlanView, today: dt.date, title: str 
     return _reply(f"{action.ref}: {rag_badge(action.rag)}", blocks)
 
 
-def action_list(title: str, actions: Sequence[ActionState], view: PlanView, today: dt.date) -> Reply:
-    """A list in plan order, packed into as few sections as fit, cut off with a count if long."""
+def action_list(
+    title: str, actions: Sequence[ActionState], view: PlanView, today: dt.date, *, worst_first: bool = False
+) -> Reply:
+    """A list in plan order (or worst first: Red, then the longest overdue), packed into as few
+    sections as fit, cut off with a count if long."""
     if not actions:
         return _reply(title, [section(f"*{escape(title)}*\nNone.")])
-    lines = [action_line(action, view, today, mention=True) for action in sort_by_ref(actions)[:LIST_LIMIT]]
+    ordered = by_severity(actions) if worst_first else sort_by_ref(actions)
+    lines = [action_line(action, view, today, mention=True) for action in ordered[:LIST_LIMIT]]
     blocks: list[Block] = [HeaderBlock(text=clip(title, 150))]
     blocks += packed_lines(lines, MAX_BLOCKS - 1, LIST_LIMIT, total=len(actions))
     return _reply(f"{title}: {len(actions)}", blocks)

@@ -96,8 +96,7 @@ def test_show_mine_overdue_summary_help(http: SlackHttp) -> None:
     assert "5.3" in mine
     assert "5.2" not in mine
     overdue = text_of(http.reply_to(BOB, "overdue", response="overdue"))
-    assert "5.1" in overdue
-    assert "5.3" in overdue
+    assert overdue.index("*5.3*") < overdue.index("*5.1*")  # Red before Amber: worst first
     assert "2.1" not in overdue
     assert "5.2" not in overdue
     summary = text_of(http.reply_to(BOB, "summary", response="summary"))
