@@ -29,10 +29,13 @@ def build_app(
     clock: Clock = utc_now,
     socket_mode: bool = False,
     background: Background | None = None,
+    one_at_a_time: bool = False,
 ) -> App:
     """The Slack app; over HTTP every request's signature is checked against the signing secret.
 
     Listeners ack and hand their work to ``background`` (a pool of its own by default).
+    ``one_at_a_time``: each request is done, listener and work, before ``dispatch`` returns
+    (with a ``background`` that runs work at once): the console workspace reads that way.
     """
     slack = config.slack
     if not slack.bot_token:
@@ -45,6 +48,7 @@ def build_app(
         client=client,
         signing_secret=slack.signing_secret or "",
         request_verification_enabled=not socket_mode,
+        process_before_response=one_at_a_time,
     )
     # Bolt logs a request whose signature fails, body and all, at INFO. bot.server checks
     # signatures before Bolt sees a request and logs a refusal in one line, without the body.

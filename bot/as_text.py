@@ -9,7 +9,7 @@ numbers count on through a message.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +43,11 @@ class Rendered:
     controls: list[Control] = field(default_factory=list)
 
 
-def render(message: dict[str, Any], first_number: int = 1) -> Rendered:
-    """A chat.postMessage payload (or a modal's view) as lines of text, and its controls."""
+def render(
+    message: dict[str, Any], first_number: int = 1, names: Mapping[str, str] | None = None
+) -> Rendered:
+    """A chat.postMessage payload (or a modal's view) as lines of text, and its controls;
+    ``names`` shows a mention of a user id as Slack does, by the person's name."""
     out = Rendered("")
     lines: list[str] = []
     if "upload" in message:
@@ -52,16 +55,17 @@ def render(message: dict[str, Any], first_number: int = 1) -> Rendered:
         return Rendered(f"📎 {upload['title']} ({upload['filename']})")
     blocks = message.get("blocks") or []
     if not blocks:
-        return Rendered(inline(str(message.get("text", ""))))
+        return Rendered(inline(str(message.get("text", "")), names))
     counter = iter(range(first_number, 1_000_000))
     for block in blocks:
-        lines += list(_block(block, counter, out.controls))
+        lines += [inline(line, names) for line in _block(block, counter, out.controls)]
     out.text = "\n".join(lines)
     return out
 
 
-def inline(mrkdwn: str) -> str:
-    """mrkdwn as read: emoji, @mentions and #channels, escapes undone."""
+def inline(mrkdwn: str, names: Mapping[str, str] | None = None) -> str:
+    """mrkdwn as read: emoji, @mentions and #channels, escapes undone (once: text shown as
+    ``&lt;!channel&gt;`` must not be read again as a mention)."""
     for code, emoji in EMOJI.items():
         mrkdwn = mrkdwn.replace(code, emoji)
 
@@ -69,6 +73,8 @@ def inline(mrkdwn: str) -> str:
         kind, target, label = match.groups()
         if kind == "!":
             return f"@{target}"
+        if kind == "@" and names and target in names:
+            return f"@{names[target]}"
         return f"{kind}{label or target}"
 
     mrkdwn = _MENTION.sub(shown, mrkdwn)
@@ -78,17 +84,17 @@ def inline(mrkdwn: str) -> str:
 def _block(block: dict[str, Any], counter: Iterator[int], controls: list[Control]) -> Iterator[str]:
     kind = block.get("type")
     if kind == "header":
-        title = inline(block["text"]["text"])
+        title = block["text"]["text"]
         yield f"━━ {title} ━━"
     elif kind == "section":
         if block.get("text"):
-            yield inline(block["text"]["text"])
+            yield block["text"]["text"]
         for item in block.get("fields") or []:
-            yield "  " + inline(item["text"]).replace("\n", "  ")
+            yield "  " + item["text"].replace("\n", "  ")
         if block.get("accessory"):
             yield "  " + _element(block["accessory"], block.get("block_id"), counter, controls)
     elif kind == "context":
-        yield "↳ " + " ".join(inline(e.get("text", "")) for e in block.get("elements", []))
+        yield "↳ " + " ".join(e.get("text", "") for e in block.get("elements", []))
     elif kind == "actions":
         elements = block.get("elements", [])
         yield "  " + " ".join(_element(e, block.get("block_id"), counter, controls) for e in elements)

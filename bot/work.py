@@ -61,3 +61,21 @@ def _first_time(guard: Guard) -> bool:
         problem = type(error).__name__
         log.warning("could not check whether a request was seen before (%s): answering it", problem)
         return True
+
+
+class AtOnce(Background):
+    """Does each request's work at once, in the thread that asked: for the console workspace,
+    which shows a request's outcome before it reads the next line."""
+
+    def __init__(self) -> None:
+        pass
+
+    def submit(self, work: Callable[[], object], context: Any = None) -> Future[None]:
+        guard: Guard | None = context.get(FIRST_TIME) if context is not None else None
+        self._run(work, guard)
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
+
+    def shutdown(self) -> None:
+        pass

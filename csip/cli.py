@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report_commands(commands)
 
+    demo = commands.add_parser("demo", help="try csip in a console workspace: no Slack, token or network")
+    demo.add_argument("--database", help="a database URL to use instead of a temporary SQLite file")
+    demo.set_defaults(run=run_demo)
+
     mig = commands.add_parser("migrate", help="bring the database schema up to date")
     mig.set_defaults(run=run_migrate)
     return parser
@@ -137,6 +141,12 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     write_grid(args.path, export_grid(view))
     print(f"{args.path}: {plural(len(view.actions), 'action')} written")
     return 0
+
+
+def run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.console import run_demo
+
+    return run_demo(args.database, iter(sys.stdin), sys.stdout, echo=not sys.stdin.isatty())
 
 
 def run_migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,4 +1,4 @@
-"""Write the invented sample trackers: examples/plan.xlsx and examples/plan-2017-09.xlsx.
+"""The invented sample trackers: examples/plan.xlsx and examples/plan-2017-09.xlsx.
 
 plan.xlsx is a 306-action plan shaped like the committee report's. As at 31 August 2017: 298
 actions due (97%), rated 23 Red, 142 Amber and 133 Green; priorities 2, 3 and 10 have no Red;
@@ -6,7 +6,8 @@ priority 5 has the most Reds (9). plan-2017-09.xlsx is the same plan a month on:
 priority 5's Reds are now Green, two of priority 2's Ambers have gone Red and ten more Ambers
 are Green (20 Red, 130 Amber, 148 Green). People and actions are invented.
 
-Run: python examples/make_sample_plan.py [folder]
+The same every time (a seeded generator): `csip demo` writes them afresh and imports them, and
+`python -m csip.sample_plan examples` rewrites the copies kept in the repository.
 """
 
 from __future__ import annotations
@@ -116,11 +117,14 @@ def write(path: Path, rows: list[list[object]], as_at: str) -> None:
     book.save(path)
 
 
-def main(folder: Path) -> None:
+def write_sample_trackers(folder: Path) -> tuple[Path, Path]:
+    """The August and September trackers, written into ``folder``."""
     rows = build_rows(random.Random(2017))
-    write(folder / "plan.xlsx", rows, "31 August 2017")
-    write(folder / "plan-2017-09.xlsx", a_month_on(rows), "30 September 2017")
+    august, september = folder / "plan.xlsx", folder / "plan-2017-09.xlsx"
+    write(august, rows, "31 August 2017")
+    write(september, a_month_on(rows), "30 September 2017")
+    return august, september
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent)
+    write_sample_trackers(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("examples"))
