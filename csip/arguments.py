@@ -1,4 +1,5 @@
-"""Argument types the `csip` commands share: a date and an instant, written the ISO way."""
+"""Argument types the `csip` commands share: a date (as on Slack: 31/08/2017, or ISO) and an
+instant (ISO)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import argparse
 import datetime as dt
 
 
-def iso_date(text: str) -> dt.date:
-    """YYYY-MM-DD."""
+def date_argument(text: str) -> dt.date:
+    """A date as Slack's commands read one: day first (31/08/2017) or ISO (2017-08-31)."""
+    from plan.errors import InputError
+    from plan.parsing import parse_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2017-08-31") from None
+        return parse_date(text)
+    except InputError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 31/08/2017 or 2017-08-31") from None
 
 
 def instant(text: str) -> dt.datetime:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csip.arguments import instant, iso_date
+from csip.arguments import date_argument, instant
 from csip.reporting import add_commands as add_report_commands
 
 if TYPE_CHECKING:
@@ -26,7 +26,30 @@ log = logging.getLogger("csip")
 DESCRIPTION = """The `csip` command: import and export the plan, run the Slack app.
 
 Every command brings the database schema up to date first, so a fresh machine needs nothing
-but `csip import` to start."""
+but `csip import` to start. `csip demo` tries it all without Slack."""
+# Kept by hand so that `--help` needs no import; tests/test_cli_failures.py holds it to the
+# settings csip really reads (csip/settings.py). What each means: 'Configuration' in the README.
+ENVIRONMENT = """settings, read from the environment:
+  CSIP_DATABASE_URL            sqlite:///csip.db, or postgresql://user@host/database
+  CSIP_TEAM_ID                 the plan the command line works on (default: default)
+  CSIP_ADMINS                  Slack user ids who may change any action: U01,U02
+  CSIP_DIGEST_CHANNELS         channel ids for the weekly digest: C01,C02
+  CSIP_GOVERNANCE_CHANNEL      channel id for the monthly exemption report
+  CSIP_MANAGEMENT_CHANNEL      channel id for actions 14 working days overdue
+  CSIP_RED_ALERT_CHANNEL       channel id told when an action goes Red
+  CSIP_REMIND_BEFORE_WORKING_DAYS  14,7,1
+  CSIP_ESCALATE_TO_LEAD_AFTER  7 (working days overdue)
+  CSIP_ESCALATE_TO_MANAGEMENT_AFTER  14
+  CSIP_STALE_AFTER_DAYS        28
+  CSIP_SEND_TIME               09:00 (London)
+  CSIP_DIGEST_WEEKDAY          0 (Monday)
+  CSIP_CATCH_UP_HOURS          48
+  CSIP_TICK_MINUTES            5
+  CSIP_WORK_THREADS            2
+  SLACK_BOT_TOKEN              xoxb-…, for csip serve and run-due
+  SLACK_SIGNING_SECRET         for csip serve over HTTP
+  SLACK_APP_TOKEN              xapp-…: csip serve uses Socket Mode
+  SLACK_API_URL                https://slack.com/api/ (GovSlack has its own)"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,13 +73,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="csip", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(
+        prog="csip",
+        description=DESCRIPTION,
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"csip {_version()}")
     parser.add_argument("--debug", action="store_true", help="on a failure, show the traceback")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     imp = commands.add_parser("import", help="load or update the plan from a .xlsx or .csv tracker")
     imp.add_argument("path", type=Path)
-    imp.add_argument("--as-of", type=iso_date, help="the tracker's date, YYYY-MM-DD (default: now)")
+    imp.add_argument(
+        "--as-of", type=date_argument, help="the tracker's date, 31/08/2017 or 2017-08-31 (default: now)"
+    )
     imp.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     imp.set_defaults(run=run_import)
 
@@ -90,6 +121,15 @@ def _parser() -> argparse.ArgumentParser:
     mig = commands.add_parser("migrate", help="bring the database schema up to date")
     mig.set_defaults(run=run_migrate)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("csip")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csip.arguments import iso_date
+from csip.arguments import date_argument
 
 if TYPE_CHECKING:
     from csip.settings import Settings
@@ -23,19 +23,19 @@ FORMATS = ("text", "json", "docx", "xlsx", "png")
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = commands.add_parser("report", help="the plan's figures as at a date, rebuilt from the history")
-    report.add_argument("--as-at", type=iso_date, help="YYYY-MM-DD (default: today)")
+    report.add_argument("--as-at", type=date_argument, help="31/08/2017 or 2017-08-31 (default: today)")
     report.add_argument(
-        "--from", dest="start", type=iso_date, help="start of the period (default: first due date)"
+        "--from", dest="start", type=date_argument, help="start of the period (default: first due date)"
     )
-    report.add_argument("--compare", type=iso_date, help="an earlier date: add what moved since then")
+    report.add_argument("--compare", type=date_argument, help="an earlier date: add what moved since then")
     report.add_argument("--format", choices=FORMATS, default="text")
     report.add_argument("--output", type=Path, help="write here instead of standard output")
     report.set_defaults(run=run_report)
 
     audit = commands.add_parser("audit", help="the full change history as CSV, for evidence")
-    audit.add_argument("--since", type=iso_date, help="YYYY-MM-DD: changes effective on or after it")
+    audit.add_argument("--since", type=date_argument, help="a date: changes effective on or after it")
     audit.add_argument("--ref", help="one action only")
-    audit.add_argument("--output", type=Path, required=True, help="e.g. audit.csv")
+    audit.add_argument("--output", type=Path, help="e.g. audit.csv (default: standard output)")
     audit.set_defaults(run=run_audit)
 
 
@@ -75,7 +75,7 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     from csip.wiring import open_database
     from plan.audit import audit_rows
     from plan.errors import InputError
-    from plan.parsing import parse_ref
+    from plan.parsing import parse_ref, plural
     from plan.service import existing_plan
     from reports.audit import audit_csv
     from reports.files import write_bytes
@@ -86,6 +86,9 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     if ref is not None and ref not in {record.ref for record in history.records}:
         raise InputError(f"There is no action {ref}.")
     rows = audit_rows(history, since=args.since, ref=ref)
+    if args.output is None:
+        sys.stdout.write(audit_csv(rows).decode("utf-8-sig"))
+        return 0
     write_bytes(args.output, audit_csv(rows))
-    print(f"{args.output}: {len(rows)} changes")
+    print(f"{args.output}: {plural(len(rows), 'change')}")
     return 0

@@ -75,6 +75,10 @@ class PlanStore(Protocol):
         ``plan.reminders.shortlists`` says: the first ``shown`` in full, the next ``listed`` by ref."""
         ...
 
+    def history_starts(self, plan_id: int) -> dt.datetime | None:
+        """When the plan's history begins: its earliest event's effective instant (None: empty)."""
+        ...
+
     def earliest_confirmation(self, plan_id: int) -> dt.date | None:
         """The London day of the oldest last-confirmed RAG, or any earlier day (no later one)."""
         ...

@@ -7,9 +7,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from plan.clock import end_of_day
+from plan.clock import end_of_day, london_date
 from plan.errors import InputError
 from plan.figures import RagFigures, figures_from_tally
+from plan.parsing import uk_date
 from plan.ports import PlanStore
 from plan.report import Report, build_report, month_ends, report_from_counts
 from reports.data import as_json
@@ -49,6 +50,7 @@ def report_as_at(
     versions and ``compare`` read every action, and the chart counts once a month."""
     if compare is not None and compare >= as_at:
         raise InputError("--compare must be a date before the report's date.")
+    _check_history(store, plan_id, compare or as_at)
     instant = end_of_day(as_at)
     if compare or fmt in {"docx", "xlsx"}:
         earlier = store.load(plan_id, end_of_day(compare)) if compare else None
@@ -56,8 +58,27 @@ def report_as_at(
     else:
         titles = {n: p.title for n, p in store.priorities(plan_id).items()}
         report = report_from_counts(store.counts(plan_id, as_at, instant), titles, as_at, start)
-    trend = rag_trend(store, plan_id, month_ends(report.period_start, as_at)) if fmt == "png" else None
+    trend = None
+    if fmt == "png":  # the trend starts where the history starts: before it there are no figures
+        started = store.history_starts(plan_id)
+        days = [
+            d for d in month_ends(report.period_start, as_at) if started is None or end_of_day(d) >= started
+        ]
+        trend = rag_trend(store, plan_id, days)
     return AsAt(report, trend)
+
+
+def _check_history(store: PlanStore, plan_id: int, day: dt.date) -> None:
+    """A date before the history begins has no figures: saying "0 actions were due" would be
+    read as true. Say where the history starts and how to reach further back instead."""
+    started = store.history_starts(plan_id)
+    if started is not None and end_of_day(day) < started:
+        first = london_date(started)
+        raise InputError(
+            f"The plan's history in csip starts on {uk_date(first)}, after {uk_date(day)}: "
+            "import the tracker of that time with `csip import TRACKER --as-of DATE` to backfill "
+            "it, then ask again."
+        )
 
 
 def render(built: AsAt, fmt: str) -> bytes:

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from plan.errors import SetupError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -26,15 +29,38 @@ VERSION_TABLE = "alembic_version"  # Alembic's default, which migrations/env.py 
 
 
 def connect(url: str) -> Engine:
-    """An engine for ``url``: SQLite in WAL mode with foreign keys on, or PostgreSQL via psycopg 3."""
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
+    """An engine for ``url``: SQLite in WAL mode with foreign keys on, or PostgreSQL via psycopg 3.
+
+    A URL csip cannot use is refused in a sentence that names CSIP_DATABASE_URL; so is a SQLite
+    file whose folder does not exist (SQLite would fail later, less clearly)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SetupError(f"CSIP_DATABASE_URL {url!r} is not a database URL: {EXAMPLE_URLS}.") from None
+    if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SetupError(f"CSIP_DATABASE_URL names {parsed.drivername!r}: csip runs on {EXAMPLE_URLS}.")
     if parsed.get_backend_name() == "sqlite":
+        _check_folder(parsed.database)
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
+
+
+EXAMPLE_URLS = "SQLite (sqlite:///csip.db) or PostgreSQL (postgresql://user@host/database)"
+
+
+def _check_folder(database: str | None) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise SetupError(
+            f"the folder for the SQLite database, {folder}, does not exist: create it, or point "
+            "CSIP_DATABASE_URL elsewhere."
+        )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

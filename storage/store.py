@@ -164,6 +164,11 @@ class SqlPlanStore:
                 found.more_refs.append(row.ref)
         return list(lists.values())
 
+    def history_starts(self, plan_id: int) -> dt.datetime | None:
+        earliest = select(func.min(EVENTS.c.effective_at)).where(EVENTS.c.plan_id == plan_id)
+        started: dt.datetime | None = self.session.scalar(earliest)
+        return started
+
     def earliest_confirmation(self, plan_id: int) -> dt.date | None:
         """Over every current state, so that an index answers (``stale_days`` back to an earlier
         day than needed names days that match nothing)."""

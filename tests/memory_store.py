@@ -194,6 +194,10 @@ class MemoryPlanStore:
         snoozed = self.snoozed(plan_id, attention.day)
         return shortlists(self._now(plan_id), attention, snoozed, shown, listed)
 
+    def history_starts(self, plan_id: int) -> dt.datetime | None:
+        events = self.data.events.get(plan_id, [])
+        return min((event.effective_at for event in events), default=None)
+
     def earliest_confirmation(self, plan_id: int) -> dt.date | None:
         confirmed = [london_date(a.rag_confirmed_at) for a in self._now(plan_id) if a.rag_confirmed_at]
         return min(confirmed, default=None)

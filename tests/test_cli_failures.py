@@ -80,3 +80,43 @@ def test_a_database_that_is_not_there_is_one_line(
     assert main(["migrate"]) == 2
     (line,) = failure(capsys)
     assert 'database "no_such_database" does not exist' in line
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("garbage", "CSIP_DATABASE_URL 'garbage' is not a database URL"),
+        ("mysql://me@host/plan", "CSIP_DATABASE_URL names 'mysql': csip runs on SQLite"),
+        (
+            "sqlite:////no/such/folder/csip.db",
+            "the folder for the SQLite database, /no/such/folder, does not exist",
+        ),
+    ],
+)
+def test_a_database_url_csip_cannot_use_is_one_line(
+    url: str, says: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CSIP_DATABASE_URL", url)
+    assert main(["migrate"]) == 2
+    (line,) = failure(capsys)
+    assert line.startswith(f"csip: {says}")
+    assert not Path("/no/such/folder").exists()  # refused, not created somewhere
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("csip ")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "csip demo" in shown
+
+
+def test_help_lists_every_setting_csip_reads() -> None:
+    from csip.settings import Settings
+
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        variable = alias.choices[0] if alias is not None else f"CSIP_{name.upper()}"  # type: ignore[union-attr]
+        assert f"  {variable} " in cli.ENVIRONMENT, variable

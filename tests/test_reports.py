@@ -165,13 +165,21 @@ def test_bad_input_gets_a_clear_message_and_no_file(
 
 
 def test_unknown_format_and_bad_date_are_refused(csip: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    for args in (["--format", "pdf"], ["--as-at", "31/08/2017"]):
+    for args in (["--format", "pdf"], ["--as-at", "31/02/2017"], ["--as-at", "last Tuesday"]):
         with pytest.raises(SystemExit) as exit_:
             csip("report", *args)
         assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "invalid choice: 'pdf'" in err
-    assert "'31/08/2017' is not a date like 2017-08-31" in err
+    assert "'31/02/2017' is not a date like 31/08/2017 or 2017-08-31" in err
+    assert "'last Tuesday' is not a date like 31/08/2017 or 2017-08-31" in err
+
+
+def test_dates_are_read_as_on_slack(csip: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert csip("report", "--as-at", "31/08/2017") == 0
+    uk = capsys.readouterr().out
+    assert csip("report", "--as-at", "2017-08-31") == 0
+    assert capsys.readouterr().out == uk
 
 
 def test_a_failed_write_leaves_no_partial_file(

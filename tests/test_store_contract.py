@@ -148,6 +148,14 @@ def test_a_persons_actions_are_those_owned_and_delegated(open_store: StoreFactor
         assert set(store.select(plan_id, Which(person_id=alice)).actions) == {"5.1", "5.2"}
 
 
+def test_the_history_starts_at_its_earliest_event(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        assert store.history_starts(store.find_or_create_plan("T1")) is None
+    plan_id = imported(open_store)
+    with open_store() as store:
+        assert store.history_starts(plan_id) == NOW - dt.timedelta(days=30)
+
+
 def test_not_rag_picks_every_other_rag_and_the_unrated(open_store: StoreFactory) -> None:
     unrated: list[Cell] = ["5.4", 5, "", "", "Unrated", "bob@council.example", "", "31/07/2017", "", ""]
     grid = [*GRID, unrated]
