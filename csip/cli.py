@@ -114,6 +114,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_report_commands(commands)
 
+    doctor = commands.add_parser("doctor", help="check the database, the token, scopes, channels and owners")
+    doctor.set_defaults(run=run_doctor)
+
+    man = commands.add_parser("manifest", help="print the Slack app's manifest, to create it in one step")
+    man.add_argument("--request-url", help="HTTP mode: https://<your host>/slack/events")
+    man.add_argument("--socket-mode", action="store_true", help="Socket Mode (the default without a URL)")
+    man.set_defaults(run=run_manifest)
+
     demo = commands.add_parser("demo", help="try csip in a console workspace: no Slack, token or network")
     demo.add_argument("--database", help="a database URL to use instead of a temporary SQLite file")
     demo.set_defaults(run=run_demo)
@@ -180,6 +188,29 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         view = store.load(existing_plan(store, settings.team_id))
     write_grid(args.path, export_grid(view))
     print(f"{args.path}: {plural(len(view.actions), 'action')} written")
+    return 0
+
+
+def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.doctor import checks
+
+    healthy = True
+    for check in checks(settings):
+        print(check, flush=True)
+        healthy = healthy and check.ok
+    return 0 if healthy else 1
+
+
+def run_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.manifest import manifest_yaml
+    from plan.errors import InputError
+
+    if not args.request_url and not args.socket_mode and args.request_url is not None:
+        raise InputError("--request-url needs a URL, e.g. https://csip.example.gov.uk/slack/events")
+    try:
+        print(manifest_yaml(args.request_url, True if args.socket_mode else None), end="")
+    except ValueError as error:
+        raise InputError(str(error)) from None
     return 0
 
 

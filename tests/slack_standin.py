@@ -100,6 +100,7 @@ class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, str]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}  # conversations.info: id -> name, is_member
         self._scripted: dict[str, list[Answer | None]] = {}
         self._posted = 0
         self._accepted: list[dict[str, Any]] = []
@@ -215,6 +216,11 @@ class SlackStandIn:
             return Answer(body={"ok": True, "channel": channel, "ts": ts})
         if method in ("conversations.history", "conversations.replies"):
             return Answer(body={"ok": True, "messages": self._read(method, params), "has_more": False})
+        if method == "conversations.info":
+            known = self.channels.get(str(params.get("channel", "")))
+            if known is None:
+                return Answer(body={"ok": False, "error": "channel_not_found"})
+            return Answer(body={"ok": True, "channel": {"id": params["channel"], **known}})
         if method == "conversations.open":
             return Answer(body={"ok": True, "channel": {"id": "D" + str(params.get("users", ""))[1:]}})
         if method == "files.getUploadURLExternal":

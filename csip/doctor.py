@@ -1,0 +1,145 @@
+"""`csip doctor`: is this installation ready? One line a check, ✓ or ✗ with what to do.
+
+It asks the database and Slack what they know: the schema's revision and the plan; the token
+(``auth.test``) and the scopes Slack granted it (the ``x-oauth-scopes`` header) against those
+the manifest asks for; each configured channel (``conversations.info``: it exists and the bot is
+in it); the owners csip cannot match to a Slack user; and how Slack reaches csip (an app token
+for Socket Mode, or the signing secret for HTTP).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.directory import SlackDirectory, resolve_slack_id
+from bot.slack_client import make_client
+from csip.manifest import BOT_SCOPES
+from csip.settings import Settings
+from csip.wiring import open_database
+from plan.parsing import plural
+from plan.ports import StoreFactory
+
+MANIFEST_FIX = "reinstall the app from manifest.yml (csip manifest) so that Slack grants them"
+UNMATCHED_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    line: str
+
+    def __str__(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.line}"
+
+
+def checks(settings: Settings) -> Iterator[Check]:
+    """Each check in turn; a failure early on (no database, no token) skips what needs it."""
+    try:
+        open_store = open_database(settings)
+        with open_store() as store:
+            plan_id = store.find_plan_id(settings.team_id)
+            actions = len(store.refs(plan_id)) if plan_id is not None else 0
+    except Exception as error:  # any failure to reach or migrate the database, said in a line
+        from csip.failures import explain
+
+        yield Check(False, f"database: {explain(error)[0]}")
+        return
+    yield Check(True, f"database: reachable and migrated ({_shown_url(settings.database_url)})")
+    if plan_id is None:
+        yield Check(False, "plan: none imported yet: csip import tracker.xlsx")
+    else:
+        yield Check(True, f"plan: {plural(actions, 'action')}")
+    yield _how_slack_reaches_csip(settings)
+    if not settings.slack_bot_token:
+        yield Check(
+            False, "token: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app's page"
+        )
+        return
+    client = make_client(settings.slack())
+    try:
+        answer = client.auth_test()
+    except SlackApiError as error:
+        yield Check(False, f"token: Slack refused it ({error.response.get('error')}): check SLACK_BOT_TOKEN")
+        return
+    yield Check(True, f"token: valid, for workspace {answer.get('team', answer.get('team_id'))}")
+    yield _scopes(answer.headers)
+    yield from _channels(client, settings)
+    if plan_id is not None:
+        yield _owners(open_store, client, plan_id)
+
+
+def _shown_url(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _how_slack_reaches_csip(settings: Settings) -> Check:
+    if settings.slack_app_token:
+        return Check(True, "connection: Socket Mode (SLACK_APP_TOKEN is set)")
+    if settings.slack_signing_secret:
+        return Check(True, "connection: HTTP, requests checked against SLACK_SIGNING_SECRET")
+    return Check(
+        False,
+        "connection: set SLACK_APP_TOKEN (Socket Mode; an app-level token with connections:write) "
+        "or SLACK_SIGNING_SECRET (HTTP)",
+    )
+
+
+def _scopes(headers: dict[str, str | list[str]]) -> Check:
+    raw = next((value for name, value in headers.items() if name.lower() == "x-oauth-scopes"), None)
+    if raw is None:
+        return Check(False, "scopes: Slack did not say which scopes the token has")
+    text = raw if isinstance(raw, str) else ",".join(raw)
+    granted = {scope.strip() for scope in text.split(",") if scope.strip()}
+    missing = sorted(set(BOT_SCOPES) - granted)
+    if missing:
+        return Check(False, f"scopes: missing {', '.join(missing)}: {MANIFEST_FIX}")
+    return Check(True, f"scopes: all {len(BOT_SCOPES)} csip needs")
+
+
+def _channels(client: WebClient, settings: Settings) -> Iterator[Check]:
+    named = {
+        **{channel: "the digest" for channel in settings.digest_channels},
+        **({settings.governance_channel: "the exemption report"} if settings.governance_channel else {}),
+        **({settings.management_channel: "escalations"} if settings.management_channel else {}),
+        **({settings.red_alert_channel: "Red alerts"} if settings.red_alert_channel else {}),
+    }
+    if not named:
+        yield Check(False, "channels: none configured: set CSIP_DIGEST_CHANNELS and CSIP_GOVERNANCE_CHANNEL")
+        return
+    for channel, purpose in named.items():
+        try:
+            info = client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as error:
+            yield Check(False, f"channel {channel} ({purpose}): {error.response.get('error')}: check the id")
+            continue
+        name = f"#{info.get('name', channel)}"
+        if info.get("is_member"):
+            yield Check(True, f"channel {name} ({purpose}): csip is a member")
+        else:
+            yield Check(False, f"channel {name} ({purpose}): csip is not in it: /invite @csip there")
+
+
+def _owners(open_store: StoreFactory, client: WebClient, plan_id: int) -> Check:
+    directory = SlackDirectory(client)
+    with open_store() as store:
+        waiting = store.owners_not_in_slack(plan_id)
+        unmatched = [
+            p for p in waiting if resolve_slack_id(store, directory, plan_id, p).slack_user_id is None
+        ]
+        store.commit()
+    if not unmatched:
+        return Check(True, "owners: every owner of an open action is matched to a Slack user")
+    shown = ", ".join(p.email or p.name for p in unmatched[:UNMATCHED_SHOWN])
+    more = f" and {len(unmatched) - UNMATCHED_SHOWN} more" if len(unmatched) > UNMATCHED_SHOWN else ""
+    return Check(
+        False,
+        f"owners: {plural(len(unmatched), 'owner')} cannot be matched to a Slack user ({shown}{more}): "
+        "their e-mail in the tracker must be the one on their Slack profile",
+    )
