@@ -12,6 +12,7 @@ from bot import views
 from bot.config import BotConfig
 from bot.directory import SlackDirectory
 from bot.handlers import Handlers
+from bot.home import HomeTab
 from bot.reminder_buttons import REMINDER
 from bot.reminder_handlers import ReminderHandlers
 from bot.slack_client import make_client
@@ -55,11 +56,13 @@ def build_app(
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     directory = SlackDirectory(client)
     background = background or Background(config.work_threads)
-    handlers = Handlers(config.access, open_store, directory, clock, background)
-    reminders = ReminderHandlers(config.access, open_store, directory, clock, background)
+    home = HomeTab(config.access, open_store, directory, clock)
+    handlers = Handlers(config.access, open_store, directory, clock, background, home)
+    reminders = ReminderHandlers(config.access, open_store, directory, clock, background, home)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)
     app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)
     app.action(views.SEND_REPORT_DOCX)(handlers.on_send_report_docx)
     app.view(views.UPDATE_MODAL)(handlers.on_update_submitted)
     app.action(re.compile(f"^{REMINDER}_"))(reminders.on_button)
+    app.event("app_home_opened")(handlers.on_home_opened)
     return app

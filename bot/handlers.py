@@ -22,6 +22,7 @@ from bot import commands as cmd
 from bot import views
 from bot.config import Access
 from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
+from bot.home import HomeTab
 from bot.mrkdwn import escape
 from bot.reminder_handlers import mark_reminder
 from bot.replies import once_saved, replying, send_reply
@@ -48,15 +49,25 @@ class Handlers:
     directory: SlackDirectory
     clock: Clock
     background: Background
+    home: HomeTab | None = None
 
     # --- listeners: ack, then hand the work on --------------------------------------------
+
+    def on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        """Events need no ack of their own (Bolt sends it); the tab is built after it."""
+        if self.home is None or event.get("tab", "home") != "home":
+            return
+        home, workspace = self.home, workspace_of(body, context)
+        self.background.submit(lambda: home.publish(client, event["user"], workspace), context)
 
     def on_csip(
         self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        work = lambda: self._answer_command(command, client, workspace_of(command, context))  # noqa: E731
-        self.background.submit(lambda: replying(respond, work), context)
+        workspace = workspace_of(command, context)
+        self.background.submit(lambda: self._reply_then_refresh(command, client, respond, workspace), context)
 
     def on_open_update_button(
         self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
@@ -130,11 +141,21 @@ class Handlers:
                 send_reply(WebhookClient(context.response_url).send, reply)
         except Exception:
             log.exception("an update from the form was saved; marking the reminder or replying failed")
+        self._refresh_homes(client, workspace, user_id, update.ref)
 
     # --- the work -----------------------------------------------------------------------
 
+    def _reply_then_refresh(
+        self, command: dict[str, Any], client: WebClient, respond: Respond, workspace: Workspace
+    ) -> None:
+        """The reply first; then, if the command changed an action, the App Homes it shows on."""
+        changed: list[str] = []
+        replying(respond, lambda: self._answer_command(command, client, workspace, changed))
+        for ref in changed:
+            self._refresh_homes(client, workspace, command["user_id"], ref)
+
     def _answer_command(
-        self, command: dict[str, Any], client: WebClient, workspace: Workspace
+        self, command: dict[str, Any], client: WebClient, workspace: Workspace, changed: list[str]
     ) -> views.Reply | None:
         parsed = cmd.parse_command(command.get("text", ""))
         user_id = command["user_id"]
@@ -148,7 +169,9 @@ class Handlers:
                 command.get("response_url"),
             )
         if isinstance(parsed, cmd.UpdateRag | cmd.Reschedule | cmd.Reassign):
-            return self._update(user_id, workspace, parsed)
+            reply = self._update(user_id, workspace, parsed)
+            changed.append(parsed.ref)
+            return reply
         return self._read(user_id, workspace, parsed)
 
     def _read(self, user_id: str, workspace: Workspace, parsed: cmd.Command) -> views.Reply:
@@ -255,6 +278,19 @@ class Handlers:
         return report_as_at(store, plan_id, as_at, fmt=fmt)
 
     # --- helpers ------------------------------------------------------------------------
+
+    def _refresh_homes(self, client: WebClient, workspace: Workspace, user_id: str, ref: str) -> None:
+        """After a change, the App Home of whoever made it and of the action's owner. Runs after
+        the reply, in the same work; a failure is logged and changes nothing already said."""
+        if self.home is None:
+            return
+        try:
+            with self.open_store() as store:
+                plan = store.select(plan_for(store, workspace, self.access), Which(refs=frozenset({ref})))
+            owners = [plan.person(a.owner_id) for a in plan.actions.values()]
+            self.home.refresh(client, [user_id, *(o.slack_user_id for o in owners if o)], workspace)
+        except Exception:
+            log.warning("could not refresh the App Home after a change to %s", ref, exc_info=True)
 
     def _plan_id(self, store: PlanStore, workspace: Workspace) -> int:
         return plan_for(store, workspace, self.access)

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot import views
 from bot.config import Access
 from bot.directory import SlackDirectory
+from bot.home import HomeTab
 from bot.reminder_buttons import COMPLETE_FORM, CONFIRM, MENU, REMINDER, SNOOZE_DAYS, mark_done, menu_choice
 from bot.replies import once_saved, replying
 from bot.requests import Workspace, caller_for, plan_for, workspace_of
@@ -63,6 +64,7 @@ class ReminderHandlers:
     directory: SlackDirectory
     clock: Clock
     background: Background
+    home: HomeTab | None = None
 
     def on_button(
         self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
@@ -92,6 +94,8 @@ class ReminderHandlers:
                 what,
                 {"text": shown.get("text", ""), "blocks": shown.get("blocks", [])},
             )
+        if self.home is not None:
+            self.home.refresh(client, [body["user"]["id"]], workspace)
 
     def _act(self, user_id: str, workspace: Workspace, ref: str, choice: str) -> str:
         now = self.clock()
