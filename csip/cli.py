@@ -141,6 +141,7 @@ def _version() -> str:
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.progress import progress
     from csip.wiring import open_database
     from plan.clock import london_date, utc_now
     from plan.parsing import plural
@@ -151,7 +152,8 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.as_of:
         check_not_future(args.as_of, london_date(utc_now()), "a tracker's --as-of date")
-    sheet = read_sheet(read_grid(args.path))
+    with progress(f"Reading {args.path.name}…"):
+        sheet = read_sheet(read_grid(args.path))
     for column in sheet.ignored_columns:
         print(f"ignored column: {column}")
     if sheet.problems:
@@ -160,7 +162,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
     open_store = open_database(settings)
-    with open_store() as store:
+    with progress(f"Importing {plural(len(sheet.rows), 'action')}…"), open_store() as store:
         changes = import_sheet(
             store,
             settings.team_id,

@@ -40,9 +40,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    from csip.progress import progress
     from csip.wiring import open_database
     from plan.clock import london_date, utc_now
     from plan.errors import InputError
+    from plan.parsing import uk_date
     from plan.rules import check_not_future
     from plan.service import existing_plan
     from reports.files import write_bytes
@@ -53,7 +55,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     check_not_future(as_at, today, "a report's date")
     if args.format in BINARY and args.output is None:
         raise InputError(f"--format {args.format} writes a file: give --output, e.g. report.{args.format}.")
-    with open_database(settings)() as store:
+    with progress(f"Building the report as at {uk_date(as_at)}…"), open_database(settings)() as store:
         built = report_as_at(
             store,
             existing_plan(store, settings.team_id),
@@ -62,7 +64,8 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
             compare=args.compare,
             fmt=args.format,
         )
-    content = render(built, args.format)
+    with progress(f"Writing it as {args.format}…"):
+        content = render(built, args.format)
     if args.output is None:
         sys.stdout.write(content.decode())
     else:

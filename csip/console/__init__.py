@@ -10,6 +10,7 @@ from typing import TextIO
 
 from csip.console.session import Console
 from csip.console.slack import ConsoleSlack, User
+from csip.progress import progress
 from csip.sample_plan import write_sample_trackers
 from csip.settings import Settings
 from csip.wiring import open_database
@@ -29,8 +30,9 @@ def run_demo(database_url: str | None, lines: Iterator[str], out: TextIO, echo: 
         files = Path(folder)
         url = database_url or f"sqlite:///{files / 'csip-demo.db'}"
         print("csip demo: loading the example plan…", file=out, flush=True)
-        open_store = open_database(Settings(database_url=url))
-        load_example(open_store, files)
+        with progress("Importing the August and September 2017 trackers…"):
+            open_store = open_database(Settings(database_url=url))
+            load_example(open_store, files)
         slack = ConsoleSlack(show=lambda shown: None, files=files).start()
         try:
             owner = add_people(open_store, slack)
