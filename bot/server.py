@@ -56,8 +56,9 @@ def asgi_app(bolt: App, signing_secret: str, seen: SeenRequests, clock: Clock = 
     five minutes its timestamp is valid) is acknowledged and its work not done: the check, one
     insert into ``seen``, goes in the request's context and runs with the work after the ack
     (``bot.work``), so no ack waits on the database. Slack retries only Events API deliveries
-    whose ack it did not get (marked ``X-Slack-Retry-Num``); csip acks every request at once and
-    listens to no events, so a retry is answered 200 and not dispatched: it can never apply a change twice.
+    whose ack it did not get (marked ``X-Slack-Retry-Num``); csip acks every request at once, and
+    the one event it listens to (``app_home_opened``) only draws the Home tab, so a retry is
+    answered 200 and not dispatched: it can never apply a change twice.
 
     Bolt's own Starlette handler calls the synchronous ``App.dispatch`` on the event loop,
     so one slow request would hold up every other; here it runs in Starlette's thread pool.
