@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+import uuid
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot import views
@@ -13,6 +16,8 @@ from bot.config import BotConfig
 from bot.directory import SlackDirectory
 from bot.handlers import Handlers
 from bot.home import HomeTab
+from bot.log_context import REQUEST_ID_KEY
+from bot.metrics import ACK_SECONDS
 from bot.reminder_buttons import REMINDER
 from bot.reminder_handlers import ReminderHandlers
 from bot.slack_client import make_client
@@ -59,6 +64,7 @@ def build_app(
     home = HomeTab(config.access, open_store, directory, clock)
     handlers = Handlers(config.access, open_store, directory, clock, background, home)
     reminders = ReminderHandlers(config.access, open_store, directory, clock, background, home)
+    app.use(_timed_and_named)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)
     app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)
     app.action(views.SEND_REPORT_DOCX)(handlers.on_send_report_docx)
@@ -66,3 +72,14 @@ def build_app(
     app.action(re.compile(f"^{REMINDER}_"))(reminders.on_button)
     app.event("app_home_opened")(handlers.on_home_opened)
     return app
+
+
+def _timed_and_named(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+    """Every request gets an id for its log lines, and the time to its ack is measured: Bolt
+    returns from ``next`` once the listener has acked (its work goes on after)."""
+    context[REQUEST_ID_KEY] = uuid.uuid4().hex[:12]
+    started = time.perf_counter()
+    try:
+        return next()
+    finally:
+        ACK_SECONDS.observe(time.perf_counter() - started)

@@ -18,6 +18,17 @@ USAGE = {
     "summary": "/csip summary [priority]",
     "report": "/csip report [dd/mm/yyyy]",
 }
+VERBS = frozenset({*USAGE, "mine", "overdue", "help"})
+
+
+def verb_of(text: str) -> str:
+    """The command's first word if it is one csip knows, else "other" (a bounded set of names,
+    for the metrics)."""
+    words = text.split(maxsplit=1)
+    verb = words[0].lower() if words else "help"
+    return verb if verb in VERBS else "other"
+
+
 _PRIORITY = re.compile(r"0*[0-9]{1,4}")  # leading zeros as typed; never a huge number
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 

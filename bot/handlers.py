@@ -23,6 +23,7 @@ from bot import views
 from bot.config import Access
 from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
 from bot.home import HomeTab
+from bot.metrics import HANDLED
 from bot.mrkdwn import escape
 from bot.reminder_handlers import mark_reminder
 from bot.replies import once_saved, replying, send_reply
@@ -82,7 +83,7 @@ class Handlers:
             ref,
             body.get("response_url"),
         )
-        self.background.submit(lambda: replying(respond, work), context)
+        self.background.submit(lambda: replying(respond, work, "update_button"), context)
 
     def on_update_submitted(
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
@@ -108,7 +109,7 @@ class Handlers:
         as_at = dt.date.fromisoformat(body["actions"][0]["value"])
         workspace = workspace_of(body, context)
         work = lambda: self._send_docx(client, body["user"]["id"], workspace, as_at)  # noqa: E731
-        self.background.submit(lambda: replying(respond, work), context)
+        self.background.submit(lambda: replying(respond, work, "report_button"), context)
 
     def _save_form(
         self,
@@ -123,13 +124,16 @@ class Handlers:
         try:
             reply = self._update(user_id, workspace, update)
         except CsipError as error:
+            HANDLED.labels("update_form", "refused").inc()
             _show_in_form(client, view, f":warning: {escape(str(error))}")
             return
         except Exception:
+            HANDLED.labels("update_form", "error").inc()
             log.exception("saving the update form failed")
             message = "Something went wrong on csip's side, so nothing was changed. Please try again."
             _show_in_form(client, view, f":warning: {message}")
             return
+        HANDLED.labels("update_form", "ok").inc()
         what = f"{escape(update.ref)}: marked {update.rag.label} by <@{user_id}>."
         _show_in_form(client, view, f":white_check_mark: {what}")
         try:  # the form says it was saved: what follows may fail without unsaying it
@@ -150,7 +154,8 @@ class Handlers:
     ) -> None:
         """The reply first; then, if the command changed an action, the App Homes it shows on."""
         changed: list[str] = []
-        replying(respond, lambda: self._answer_command(command, client, workspace, changed))
+        kind = f"command_{cmd.verb_of(command.get('text', ''))}"
+        replying(respond, lambda: self._answer_command(command, client, workspace, changed), kind)
         for ref in changed:
             self._refresh_homes(client, workspace, command["user_id"], ref)
 

@@ -71,7 +71,7 @@ class ReminderHandlers:
     ) -> None:
         ack()
         work = lambda: self._press(body, client, workspace_of(body, context))  # noqa: E731
-        self.background.submit(lambda: replying(respond, work), context)
+        self.background.submit(lambda: replying(respond, work, "reminder_control"), context)
 
     def _press(self, body: dict[str, Any], client: WebClient, workspace: Workspace) -> None:
         pressed = body["actions"][0]

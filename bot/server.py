@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
 
 import uvicorn
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.health import Health, health_routes
 from bot.work import FIRST_TIME
 from plan.clock import Clock, utc_now
 from plan.ports import SeenRequests
@@ -47,8 +49,10 @@ class Refused(Exception):
         self.reason = reason
 
 
-def asgi_app(bolt: App, signing_secret: str, seen: SeenRequests, clock: Clock = utc_now) -> Starlette:
-    """Bolt's requests at /slack/events, plus /healthz for load balancers.
+def asgi_app(
+    bolt: App, signing_secret: str, seen: SeenRequests, clock: Clock = utc_now, health: Health | None = None
+) -> Starlette:
+    """Bolt's requests at /slack/events, plus /healthz, /readyz and /metrics (``bot.health``).
 
     Before Bolt sees a request, its body is read up to :data:`MAX_BODY` (413 past it) and its
     signature checked (401): nothing parses a body that Slack did not sign. A signed body that
@@ -82,15 +86,7 @@ def asgi_app(bolt: App, signing_secret: str, seen: SeenRequests, clock: Clock = 
         response = await run_in_threadpool(bolt.dispatch, bolt_request)
         return to_starlette_response(response)
 
-    async def healthz(_request: Request) -> Response:
-        return PlainTextResponse("ok")
-
-    return Starlette(
-        routes=[
-            Route(EVENTS_PATH, slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ]
-    )
+    return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), *health_routes(health)])
 
 
 async def read_body(request: Request) -> bytes:
@@ -154,11 +150,22 @@ def serve(
     port: int,
     signing_secret: str,
     seen: SeenRequests,
+    health: Health | None = None,
 ) -> None:
-    """Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP under uvicorn. Blocks until stopped."""
+    """Socket Mode when SLACK_APP_TOKEN is set, with /healthz, /readyz and /metrics served on
+    ``port`` beside it; otherwise HTTP under uvicorn, all on ``port``. Blocks until stopped."""
     if app_token:
-        log.info("starting in Socket Mode")
+        log.info("starting in Socket Mode; health and metrics on http://%s:%d", host, port)
+        checks = uvicorn.Server(uvicorn.Config(Starlette(routes=health_routes(health)), host=host, port=port,
+                                               log_level="warning", access_log=False))  # fmt: skip
+        threading.Thread(target=checks.run, name="csip-health", daemon=True).start()
         SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return
     log.info("listening on http://%s:%d%s", host, port, EVENTS_PATH)
-    uvicorn.run(asgi_app(app, signing_secret, seen), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(
+        asgi_app(app, signing_secret, seen, health=health),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )

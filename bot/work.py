@@ -13,6 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from bot.log_context import REQUEST_ID, REQUEST_ID_KEY
+
 log = logging.getLogger(__name__)
 # Where bot/server.py puts, in a request's Bolt context, the check that the request has not been
 # seen before. It runs with the work, after the ack: the ack never waits on the database.
@@ -35,10 +37,12 @@ class Background:
         ``context`` is the request's Bolt context: a request whose signature was seen before (a
         replay) is acknowledged like any other and its work is not done."""
         guard: Guard | None = context.get(FIRST_TIME) if context is not None else None
-        return self._pool.submit(self._run, work, guard)
+        request_id: str | None = context.get(REQUEST_ID_KEY) if context is not None else None
+        return self._pool.submit(self._run, work, guard, request_id)
 
     @staticmethod
-    def _run(work: Callable[[], object], guard: Guard | None) -> None:
+    def _run(work: Callable[[], object], guard: Guard | None, request_id: str | None = None) -> None:
+        token = REQUEST_ID.set(request_id)
         try:
             if guard is not None and not _first_time(guard):
                 log.warning("a request was sent again with a signature already used: not done twice")
@@ -46,6 +50,8 @@ class Background:
             work()
         except Exception:
             log.exception("work after an ack failed")
+        finally:
+            REQUEST_ID.reset(token)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
@@ -72,7 +78,8 @@ class AtOnce(Background):
 
     def submit(self, work: Callable[[], object], context: Any = None) -> Future[None]:
         guard: Guard | None = context.get(FIRST_TIME) if context is not None else None
-        self._run(work, guard)
+        request_id: str | None = context.get(REQUEST_ID_KEY) if context is not None else None
+        self._run(work, guard, request_id)
         done: Future[None] = Future()
         done.set_result(None)
         return done

@@ -267,11 +267,14 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """
     from bot.app import build_app
     from bot.server import serve
-    from csip.wiring import open_serving
+    from csip.logs import configure as configure_logs
+    from csip.wiring import open_serving, serving_health
     from plan.clock import utc_now
     from schedules.scheduler import start_ticking
 
+    configure_logs()
     open_store, seen = open_serving(settings)
+    health = serving_health(settings, seen.engine)
     app = build_app(settings.bot(), open_store, socket_mode=bool(settings.slack_app_token))
     schedule = settings.schedule()
 
@@ -280,7 +283,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_due(open_store, app.client, schedule, utc_now(), utc_now)
 
-    scheduler = start_ticking(tick, settings.tick_minutes)
+    scheduler = start_ticking(tick, settings.tick_minutes, health.ticked)
     try:
         serve(
             app,
@@ -289,6 +292,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             port=args.port,
             signing_secret=settings.slack_signing_secret or "",
             seen=seen,
+            health=health,
         )
     finally:
         scheduler.shutdown(wait=False)

@@ -6,13 +6,17 @@ commands that use the database and never by `csip --help`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
 
 from storage.database import connect, migrate
 from storage.requests import SqlSeenRequests
 from storage.store import SqlStoreFactory, store_factory
 
 if TYPE_CHECKING:
+    from bot.health import Health
     from csip.settings import Settings
 
 
@@ -31,3 +35,34 @@ def open_serving(settings: Settings) -> tuple[SqlStoreFactory, SqlSeenRequests]:
     engine = connect(settings.database_url)
     migrate(engine)
     return store_factory(engine), SqlSeenRequests(engine)
+
+
+_delivery_counts: Any = None
+
+
+def serving_health(settings: Settings, engine: Engine) -> Health:
+    """/readyz's checks, and the deliveries pending, sending and failed counted on each scrape."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    from bot.health import Health
+    from bot.metrics import REGISTRY
+    from plan.deliveries import FAILED, PENDING, SENDING
+    from storage.deliveries import database_answers, deliveries_by_status
+
+    class DeliveryCounts:
+        def collect(self) -> Iterator[GaugeMetricFamily]:
+            family = GaugeMetricFamily("csip_deliveries", "Scheduled messages by status", labels=["status"])
+            try:
+                counts = deliveries_by_status(engine, [PENDING, SENDING, FAILED])
+            except Exception:  # the database is down: /readyz says so; the scrape still answers
+                return
+            for status, count in counts.items():
+                family.add_metric([status], count)
+            yield family
+
+    global _delivery_counts
+    if _delivery_counts is not None:  # one collector a process, for the database serving now
+        REGISTRY.unregister(_delivery_counts)
+    _delivery_counts = DeliveryCounts()
+    REGISTRY.register(_delivery_counts)
+    return Health(lambda: database_answers(engine), settings.tick_minutes)

@@ -25,6 +25,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.log_context import DELIVERY_ID
 from plan.clock import Clock
 from plan.deliveries import Deliveries, Delivery
 
@@ -52,6 +53,15 @@ class Outcome(StrEnum):
 
 
 def send(client: WebClient, deliveries: Deliveries, delivery: Delivery, clock: Clock) -> Outcome:
+    """Post what is left of ``delivery``; every log line of it carries its id."""
+    token = DELIVERY_ID.set(delivery.id)
+    try:
+        return _send(client, deliveries, delivery, clock)
+    finally:
+        DELIVERY_ID.reset(token)
+
+
+def _send(client: WebClient, deliveries: Deliveries, delivery: Delivery, clock: Clock) -> Outcome:
     channel, ts = delivery.channel, delivery.slack_ts
     unsure_since = delivery.unsure_since
     for index in range(delivery.parts_sent, len(delivery.messages)):

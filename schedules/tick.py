@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 
 from bot.directory import SlackDirectory
+from bot.metrics import SENDS
 from plan.calendar import WorkingCalendar
-from plan.clock import Clock
+from plan.clock import Clock, in_words
 from plan.deliveries import PLANNED, SKIPPED, NewDelivery
 from plan.ports import StoreFactory
 from schedules.config import Schedule
@@ -73,7 +74,8 @@ def run_due(
         for slot in todo:
             label = f"{slot.kind} {slot.day.isoformat()}"
             if now - slot.at > grace:
-                log.warning("skipping %s: %s late, over the %s catch-up limit", label, now - slot.at, grace)
+                late, limit = in_words(now - slot.at), in_words(grace)
+                log.warning("skipping %s: %s late, over the catch-up limit of %s", label, late, limit)
                 store.deliveries.add(plan_id, [NewDelivery(slot.marker, [], SKIPPED)], now)
                 report.skipped.append(label)
                 continue
@@ -88,5 +90,7 @@ def run_due(
                     store.deliveries.give_up(delivery.id, "past the catch-up limit")
                     report.outcomes[Outcome.FAILED] += 1
                     continue
-                report.outcomes[send(client, store.deliveries, delivery, clock)] += 1
+                outcome = send(client, store.deliveries, delivery, clock)
+                SENDS.labels(delivery.key.kind, outcome.value).inc()
+                report.outcomes[outcome] += 1
     return report

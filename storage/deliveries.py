@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Engine, and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -153,3 +153,22 @@ def _delivery(row: DeliveryRow) -> Delivery:
         claim=row.claim,
         unsure_since=row.unsure_since,
     )
+
+
+def deliveries_by_status(engine: Engine, statuses: Sequence[str]) -> dict[str, int]:
+    """How many deliveries have each of ``statuses``, over every plan: one grouped count, for
+    the metrics scraped from every replica alike."""
+    query = (
+        select(DeliveryRow.status, func.count())
+        .where(DeliveryRow.status.in_(list(statuses)))
+        .group_by(DeliveryRow.status)
+    )
+    with engine.connect() as connection:
+        counted = {str(status): int(n) for status, n in connection.execute(query)}
+    return {status: counted.get(status, 0) for status in statuses}
+
+
+def database_answers(engine: Engine) -> bool:
+    """One trivial query: the database is there and answering (for /readyz)."""
+    with engine.connect() as connection:
+        return connection.execute(select(literal(1))).scalar() == 1
