@@ -28,3 +28,15 @@ def start_of_day(day: dt.date) -> dt.datetime:
 def end_of_day(day: dt.date) -> dt.datetime:
     """The last instant of ``day`` in London, as UTC: "as at 31 August" includes all of it."""
     return start_of_day(day + dt.timedelta(days=1)) - dt.timedelta(microseconds=1)
+
+
+def in_words(delta: dt.timedelta) -> str:
+    """A duration as people say it, to its two largest units: "2 days 7 hours", "40 seconds"."""
+    seconds = int(abs(delta).total_seconds())
+    units = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+    parts = []
+    for name, size in units:
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
+    return " ".join(parts[:2]) or "0 seconds"
