@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
 
 from bot.directory import SlackDirectory, resolve_slack_id
-from bot.slack_client import make_client
 from csip.manifest import BOT_SCOPES
 from csip.settings import Settings
-from csip.wiring import open_database
 from plan.parsing import plural
 from plan.ports import StoreFactory
+from storage.database import HEAD_REVISION, connect, schema_revisions
+from storage.store import store_factory
 
 MANIFEST_FIX = "reinstall the app from manifest.yml (csip manifest) so that Slack grants them"
 UNMATCHED_SHOWN = 5
@@ -38,17 +40,15 @@ class Check:
 
 def checks(settings: Settings) -> Iterator[Check]:
     """Each check in turn; a failure early on (no database, no token) skips what needs it."""
-    try:
-        open_store = open_database(settings)
-        with open_store() as store:
-            plan_id = store.find_plan_id(settings.team_id)
-            actions = len(store.refs(plan_id)) if plan_id is not None else 0
-    except Exception as error:  # any failure to reach or migrate the database, said in a line
-        from csip.failures import explain
-
-        yield Check(False, f"database: {explain(error)[0]}")
+    database = _database(settings)
+    if not database.ok:
+        yield database
         return
-    yield Check(True, f"database: reachable and migrated ({_shown_url(settings.database_url)})")
+    open_store = store_factory(connect(settings.database_url))
+    with open_store() as store:
+        plan_id = store.find_plan_id(settings.team_id)
+        actions = len(store.refs(plan_id)) if plan_id is not None else 0
+    yield database
     if plan_id is None:
         yield Check(False, "plan: none imported yet: csip import tracker.xlsx")
     else:
@@ -59,17 +59,47 @@ def checks(settings: Settings) -> Iterator[Check]:
             False, "token: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app's page"
         )
         return
-    client = make_client(settings.slack())
+    # No retries: a doctor's question is answered now or reported, not waited on.
+    client = WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[]
+    )
     try:
         answer = client.auth_test()
     except SlackApiError as error:
         yield Check(False, f"token: Slack refused it ({error.response.get('error')}): check SLACK_BOT_TOKEN")
+        return
+    except Exception as error:  # no network, a proxy, a wrong SLACK_API_URL
+        yield Check(False, f"token: cannot reach Slack at {settings.slack_api_url} ({type(error).__name__})")
         return
     yield Check(True, f"token: valid, for workspace {answer.get('team', answer.get('team_id'))}")
     yield _scopes(answer.headers)
     yield from _channels(client, settings)
     if plan_id is not None:
         yield _owners(open_store, client, plan_id)
+
+
+def _database(settings: Settings) -> Check:
+    """Reachable, and at the schema this csip needs, without creating or migrating it: a doctor
+    looks, and changes nothing."""
+    from csip.failures import explain
+
+    shown = _shown_url(settings.database_url)
+    try:
+        engine = connect(settings.database_url)
+        if engine.dialect.name == "sqlite" and not _sqlite_file_exists(engine):
+            return Check(False, f"database: none at {shown} yet: `csip import TRACKER` creates it")
+        with engine.connect() as connection:
+            revisions = schema_revisions(connection)
+    except Exception as error:  # any failure to reach it, said in a line
+        return Check(False, f"database: {explain(error)[0]}")
+    if revisions != {HEAD_REVISION}:
+        return Check(False, f"database: its schema is not this csip's ({shown}): run `csip migrate`")
+    return Check(True, f"database: reachable and migrated ({shown})")
+
+
+def _sqlite_file_exists(engine: Engine) -> bool:
+    path = engine.url.database
+    return not path or path == ":memory:" or path.startswith("file:") or Path(path).exists()
 
 
 def _shown_url(url: str) -> str:

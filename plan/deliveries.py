@@ -83,19 +83,20 @@ class Deliveries(Protocol):
         the earliest such time). False, and nothing changed, if the claim was taken over."""
         ...
 
-    def part_sent(self, delivery_id: int, parts_sent: int, channel: str, ts: str | None) -> None:
+    def part_sent(self, delivery: Delivery, parts_sent: int, channel: str, ts: str | None) -> bool:
         """Remember progress so that a retry carries on after the parts already posted (and
-        is no longer unsure)."""
+        is no longer unsure). This and the writes below change the delivery only while
+        ``delivery``'s claim still holds it, and say whether it did (False: taken over)."""
         ...
 
-    def delivered(self, delivery_id: int, now: dt.datetime) -> None: ...
+    def delivered(self, delivery: Delivery, now: dt.datetime) -> bool: ...
 
-    def retry_later(self, delivery_id: int, error: str, *, unsure: bool = False) -> None:
+    def retry_later(self, delivery: Delivery, error: str, *, unsure: bool = False) -> bool:
         """Pending again, for the next tick, with one more attempt counted. ``unsure``: the
         post may have landed (a timeout), so the mark stays; otherwise it is cleared."""
         ...
 
-    def give_up(self, delivery_id: int, error: str) -> None:
+    def give_up(self, delivery: Delivery, error: str) -> bool:
         """Failed for good: never claimed again."""
         ...
 

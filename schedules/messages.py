@@ -48,6 +48,7 @@ REDS_SHOWN = 100  # Red actions listed in the exemption report's thread
 LIST_BUDGET = 10_000  # characters of lines in one list message, its title and "and N more" aside
 HEAD_BUDGET = 2_000  # characters of lines under each heading of the digest's own message
 FIELD_LIMIT = 2000  # Block Kit's most for a section field's text
+TITLE_LIMIT = 150  # characters of a priority's title shown (a tracker's cell may hold 32,767)
 # No message carries more text than this, whatever the plan's size: each list above stops at
 # its worst few, and each line is clipped (tests/test_message_sizes.py holds it at 3,000 actions).
 MAX_MESSAGE_TEXT = 12_000
@@ -271,12 +272,13 @@ def _refs(actions: Sequence[ActionState], limit: int = MORE_REFS) -> str:
 
 
 def _priority_fields(summary: Digest) -> list[Block]:
-    """The plan by priority, a field each with its full title, ten to a section (Block Kit's
-    most); no code block, so a title holding backticks cannot open or close one."""
+    """The plan by priority, a field each with its title (up to 150 characters: a real one is
+    shorter), ten to a section (Block Kit's most); no code block, so a title holding backticks
+    cannot open or close one."""
     fields = [
         MarkdownTextObject(
             text=clip(
-                f"*{row.number}. {escape(row.title)}*\n"
+                f"*{row.number}. {escape(clip(row.title, TITLE_LIMIT))}*\n"
                 f"{RAG_ICON[Rag.RED]} {row.rag.red} · {RAG_ICON[Rag.AMBER]} {row.rag.amber} · "
                 f"{RAG_ICON[Rag.GREEN]} {row.rag.green} of {row.due} due",
                 FIELD_LIMIT,
@@ -295,7 +297,7 @@ def _priority_fields(summary: Digest) -> list[Block]:
 
 def _red_spread(summary: Digest) -> str:
     def name(row: PriorityFigures) -> str:
-        return f"priority {row.number}" + (f" {escape(row.title)}" if row.title else "")
+        return f"priority {row.number}" + (f" {escape(clip(row.title, TITLE_LIMIT))}" if row.title else "")
 
     no_red = ", ".join(str(row.number) for row in summary.without_red) or "none"
     if summary.most_red:
@@ -327,7 +329,8 @@ def _overdue_by_priority(summary: Digest) -> Message:
     lines: list[str] = []
     for number in sorted({a.priority for a in shown}):
         priority = shortlist.view.priorities.get(number)
-        lines.append(f"*Priority {number}*" + (f" {escape(clip(priority.title, 150))}" if priority else ""))
+        title = f" {escape(clip(priority.title, TITLE_LIMIT))}" if priority else ""
+        lines.append(f"*Priority {number}*{title}")
         lines += [lines_of[a.ref] for a in shown if a.priority == number]
     title = f"Overdue: {_actions(shortlist.total)}, worst first"
     blocks: list[Block] = [section(f"*{title}*"), *packed_lines(lines, MAX_BLOCKS - 2)]

@@ -8,6 +8,7 @@ restart or another replica sees the marker and plans nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,7 +191,9 @@ class Planner:
         news = [a for a in gone_red if keys[a.ref] not in told]
         if len(news) <= ALERTS_ONE_BY_ONE:
             return [_to_channel_keyed(keys[a.ref], channel, [messages.red_alert(a, moved)]) for a in news]
-        together = DeliveryKey(RED_ALERT, f"channel:{channel}", f"{len(news)} at once", london_date(now))
+        refs = ",".join(sorted(a.ref for a in news))
+        subject = f"{len(news)} at once:{hashlib.sha1(refs.encode()).hexdigest()[:16]}"
+        together = DeliveryKey(RED_ALERT, f"channel:{channel}", subject, london_date(now))
         return [
             _to_channel_keyed(together, channel, [messages.red_alerts(news, moved, london_date(now))]),
             *(NewDelivery(keys[a.ref], [], SKIPPED) for a in news),  # told together: not again

@@ -1,15 +1,19 @@
 """Posting a claimed delivery to Slack and recording what happened.
 
-slack_sdk's retry handlers already wait out 429s (as long as Retry-After says) and retry 5xx and
-connections that never opened; what still fails comes back here and the delivery goes back to
-pending for the next tick. Progress is saved after each part, so a retry never posts a part
-twice.
+slack_sdk's retry handlers wait out 429s and retry what can safely be retried (see
+``bot.slack_client``); what still fails comes back here. Slack's clear refusal goes back to
+pending for the next tick, or fails for good when no retry can mend it. Progress is saved after
+each part, so a retry never posts a part twice.
 
-A post can also land without its answer reaching csip: Slack answers after the client's
-timeout, or the process dies between the post and saving its progress. So each part is posted
+A post can also land without its answer reaching csip: a 5xx, a timeout, a connection dropped or
+cut short, or the process dying between the post and saving its progress. So each part is posted
 with a key in its message metadata, and the delivery is marked unsure before the post; whoever
 sends an unsure delivery next first looks for that key in the conversation (or the file in the
-thread) since the first try, and records what it finds instead of posting again.
+thread) since the first try, and records what it finds instead of posting again. A look-up that
+fails leaves the delivery unsure for the next tick; it never gives the message up.
+
+Every write after the claim checks that the claim still holds: a sender whose claim lapsed and
+was taken over stops.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from enum import StrEnum
-from http.client import RemoteDisconnected
 from typing import Any
+from urllib.error import HTTPError, URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -37,8 +41,6 @@ PERMANENT = {
     "cannot_dm_bot", "invalid_auth", "account_inactive", "token_revoked", "missing_scope",
     "restricted_action",
 }  # fmt: skip
-# Failures after the request was sent: Slack may have posted the message.
-UNSURE = (TimeoutError, RemoteDisconnected, ConnectionResetError)
 METADATA_TYPE = "csip_delivery"
 LOOK_BACK = dt.timedelta(minutes=1)  # Slack's clock and ours may differ a little
 PAGES_LOOKED_AT = 5  # of 200 messages: a busy channel's hour, at most
@@ -64,44 +66,67 @@ def send(client: WebClient, deliveries: Deliveries, delivery: Delivery, clock: C
 def _send(client: WebClient, deliveries: Deliveries, delivery: Delivery, clock: Clock) -> Outcome:
     channel, ts = delivery.channel, delivery.slack_ts
     unsure_since = delivery.unsure_since
+    who = f"{delivery.key.kind} to {delivery.key.recipient}"
     for index in range(delivery.parts_sent, len(delivery.messages)):
         payload = dict(delivery.messages[index])
         if index > 0 and channel and ts:
             payload.update(channel=channel, thread_ts=ts)
-        who = f"{delivery.key.kind} to {delivery.key.recipient}"
-        try:
-            found = _find_posted(client, delivery, index, payload, unsure_since) if unsure_since else None
-            if found is not None:
+        response: dict[str, Any] | None = None
+        if unsure_since is not None:
+            try:
+                response = _find_posted(client, delivery, index, payload, unsure_since)
+            except Exception as error:  # a look-up that fails never gives the message up
+                log.warning("%s: could not look for part %d (%s); it will be looked for again",
+                            who, index + 1, _code(error))  # fmt: skip
+                deliveries.retry_later(delivery, f"look-up: {_code(error)}", unsure=True)
+                return Outcome.UNKNOWN
+            if response is not None:
                 log.info("%s: part %d was already posted; not posting it again", who, index + 1)
-                response = found
-            elif not deliveries.posting(delivery, clock()):
+        if response is None:
+            if not deliveries.posting(delivery, clock()):
                 log.warning("%s: the claim lapsed and another sender took it over", who)
                 return Outcome.TAKEN_OVER
-            else:
+            try:
                 response = _post(client, payload, _metadata(delivery, index))
-        except SlackApiError as error:
-            code = str(error.response.get("error"))
-            if code in PERMANENT:
-                log.error("%s failed for good: %s", who, code)
-                deliveries.give_up(delivery.id, code)
-                return Outcome.FAILED
-            log.warning("%s will be retried: %s", who, code)
-            deliveries.retry_later(delivery.id, code, unsure=unsure_since is not None)
-            return Outcome.RETRY
-        except UNSURE as error:
-            log.warning("%s: no answer from Slack (%s); it will be looked for, then retried", who, error)
-            deliveries.retry_later(delivery.id, f"unknown: {type(error).__name__}", unsure=True)
-            return Outcome.UNKNOWN
-        except Exception as error:  # the request never reached Slack, after slack_sdk's retries
-            log.warning("%s will be retried: %r", who, error)
-            deliveries.retry_later(delivery.id, type(error).__name__, unsure=unsure_since is not None)
-            return Outcome.RETRY
+            except Exception as error:
+                return _failed(deliveries, delivery, who, error)
         if index == 0:
             channel, ts = str(response["channel"]), str(response["ts"])
-        deliveries.part_sent(delivery.id, index + 1, channel or "", ts)
+        if not deliveries.part_sent(delivery, index + 1, channel or "", ts):
+            log.warning("%s: the claim lapsed and another sender took it over", who)
+            return Outcome.TAKEN_OVER
         unsure_since = None
-    deliveries.delivered(delivery.id, clock())
+    deliveries.delivered(delivery, clock())
     return Outcome.DELIVERED
+
+
+def _failed(deliveries: Deliveries, delivery: Delivery, who: str, error: Exception) -> Outcome:
+    """What a failed post means. Slack's answer that it did not post (an error with HTTP 200,
+    or a 429) is retried, or given up when no retry can mend it; a failure to connect never
+    reached Slack. Anything else (a 5xx, a timeout, a connection dropped or cut short) may have
+    followed the post: unknown, looked for before the next try."""
+    code = _code(error)
+    if isinstance(error, SlackApiError) and error.response.status_code < 500:
+        if code in PERMANENT:
+            log.error("%s failed for good: %s", who, code)
+            deliveries.give_up(delivery, code)
+            return Outcome.FAILED
+        log.warning("%s will be retried: %s", who, code)
+        deliveries.retry_later(delivery, code)
+        return Outcome.RETRY
+    if isinstance(error, URLError) and not isinstance(error, HTTPError):
+        log.warning("%s will be retried: could not reach Slack (%s)", who, error.reason)
+        deliveries.retry_later(delivery, code)
+        return Outcome.RETRY
+    log.warning("%s: no clear answer from Slack (%s); it will be looked for, then retried", who, code)
+    deliveries.retry_later(delivery, f"unknown: {code}", unsure=True)
+    return Outcome.UNKNOWN
+
+
+def _code(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or error.response.status_code)
+    return type(error).__name__
 
 
 def _metadata(delivery: Delivery, index: int) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from plan.clock import Clock, in_words
 from plan.deliveries import PLANNED, SKIPPED, NewDelivery
 from plan.ports import StoreFactory
 from schedules.config import Schedule
-from schedules.planning import Planner, latest_slots
+from schedules.planning import RED_ALERT, Planner, latest_slots
 from schedules.sending import Outcome, send
 
 log = logging.getLogger(__name__)
@@ -84,10 +84,13 @@ def run_due(
             report.planned.append(f"{label} ({len(planned)})")
         while batch := store.deliveries.claim(plan_id, clock(), CLAIM_LEASE, CLAIM_BATCH, now):
             for delivery in batch:
-                if now - calendar.send_at(delivery.key.slot_date) > grace:
+                # A Red alert is planned when it is news (within a day), not at a send time.
+                due_at = calendar.send_at(delivery.key.slot_date)
+                if delivery.key.kind != RED_ALERT and now - due_at > grace:
                     log.error("giving up %s to %s: still unsent past the catch-up limit",
                               delivery.key.kind, delivery.key.recipient)  # fmt: skip
-                    store.deliveries.give_up(delivery.id, "past the catch-up limit")
+                    store.deliveries.give_up(delivery, "past the catch-up limit")
+                    SENDS.labels(delivery.key.kind, Outcome.FAILED.value).inc()
                     report.outcomes[Outcome.FAILED] += 1
                     continue
                 outcome = send(client, store.deliveries, delivery, clock)

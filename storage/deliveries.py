@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from plan.deliveries import DELIVERED, FAILED, PENDING, SENDING, Delivery, DeliveryKey, Message, NewDelivery
-from storage.tables import DeliveryRow
+from storage.tables import DeliveryRow, UtcDateTime
 
 
 class SqlDeliveries:
@@ -93,29 +93,23 @@ class SqlDeliveries:
 
     def posting(self, delivery: Delivery, now: dt.datetime) -> bool:
         """Renew the claim and mark the delivery unsure, in one statement that checks the claim."""
-        renewed = self.session.execute(
-            update(DeliveryRow)
-            .where(DeliveryRow.id == delivery.id, DeliveryRow.claim == delivery.claim)
-            .values(claimed_at=now, unsure_since=func.coalesce(DeliveryRow.unsure_since, now))
-            .returning(DeliveryRow.id)
-        ).first()
-        self.session.commit()
-        return renewed is not None
+        first_try = func.coalesce(DeliveryRow.unsure_since, literal(now, UtcDateTime()))
+        return self._claimed(delivery, claimed_at=now, unsure_since=first_try)
 
-    def part_sent(self, delivery_id: int, parts_sent: int, channel: str, ts: str | None) -> None:
+    def part_sent(self, delivery: Delivery, parts_sent: int, channel: str, ts: str | None) -> bool:
         """Remember progress so that a retry carries on after the parts already posted."""
         values: dict[str, Any] = {"parts_sent": parts_sent, "channel": channel, "unsure_since": None}
         if ts is not None:
             values["slack_ts"] = ts
-        self._set(delivery_id, **values)
+        return self._claimed(delivery, **values)
 
-    def delivered(self, delivery_id: int, now: dt.datetime) -> None:
-        self._set(delivery_id, status=DELIVERED, delivered_at=now, claim=None)
+    def delivered(self, delivery: Delivery, now: dt.datetime) -> bool:
+        return self._claimed(delivery, status=DELIVERED, delivered_at=now, claim=None)
 
-    def retry_later(self, delivery_id: int, error: str, *, unsure: bool = False) -> None:
+    def retry_later(self, delivery: Delivery, error: str, *, unsure: bool = False) -> bool:
         values: dict[str, Any] = {} if unsure else {"unsure_since": None}
-        self._set(
-            delivery_id,
+        return self._claimed(
+            delivery,
             status=PENDING,
             claim=None,
             last_error=error[:200],
@@ -123,8 +117,19 @@ class SqlDeliveries:
             **values,
         )
 
-    def give_up(self, delivery_id: int, error: str) -> None:
-        self._set(delivery_id, status=FAILED, claim=None, last_error=error[:200], unsure_since=None)
+    def give_up(self, delivery: Delivery, error: str) -> bool:
+        return self._claimed(delivery, status=FAILED, claim=None, last_error=error[:200], unsure_since=None)
+
+    def _claimed(self, delivery: Delivery, **values: Any) -> bool:
+        """Change the delivery if ``delivery``'s claim still holds it; say whether it did."""
+        changed = self.session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery.id, DeliveryRow.claim == delivery.claim)
+            .values(**values)
+            .returning(DeliveryRow.id)
+        ).first()
+        self.session.commit()
+        return changed is not None
 
     def replace_messages(self, delivery_id: int, messages: list[Message]) -> None:
         self._set(delivery_id, messages=json.dumps(messages))

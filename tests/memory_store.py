@@ -406,38 +406,40 @@ class MemoryDeliveries:
         return [as_delivery(row) for row in claimed]
 
     def posting(self, delivery: Delivery, now: dt.datetime) -> bool:
+        row = self._store.data.deliveries.get(delivery.id)
+        unsure = (row.unsure_since if row else None) or now.astimezone(dt.UTC)  # as SQL keeps it
+        return self._claimed(delivery, {"claimed_at": now, "unsure_since": unsure})
+
+    def part_sent(self, delivery: Delivery, parts_sent: int, channel: str, ts: str | None) -> bool:
+        progress: dict[str, Any] = {"parts_sent": parts_sent, "channel": channel, "unsure_since": None}
+        if ts is not None:
+            progress["slack_ts"] = ts
+        return self._claimed(delivery, progress)
+
+    def delivered(self, delivery: Delivery, now: dt.datetime) -> bool:
+        return self._claimed(delivery, {"status": DELIVERED, "delivered_at": now, "claim": None})
+
+    def retry_later(self, delivery: Delivery, error: str, *, unsure: bool = False) -> bool:
+        row = self._store.data.deliveries.get(delivery.id)
+        changes: dict[str, Any] = {"status": PENDING, "claim": None, "last_error": error[:200]}
+        changes["attempts"] = row.attempts + 1 if row else 0
+        if not unsure:
+            changes["unsure_since"] = None
+        return self._claimed(delivery, changes)
+
+    def give_up(self, delivery: Delivery, error: str) -> bool:
+        changes = {"status": FAILED, "claim": None, "last_error": error[:200], "unsure_since": None}
+        return self._claimed(delivery, changes)
+
+    def _claimed(self, delivery: Delivery, changes: Mapping[str, Any]) -> bool:
         with self._store.lock:
             data = self._store.writing()
             row = data.deliveries.get(delivery.id)
             if row is None or row.claim != delivery.claim:
                 return False
-            unsure = row.unsure_since or now
-            data.deliveries[delivery.id] = replace(row, claimed_at=now, unsure_since=unsure)
+            data.deliveries[delivery.id] = replace(row, **changes)
             self._store.commit()
         return True
-
-    def part_sent(self, delivery_id: int, parts_sent: int, channel: str, ts: str | None) -> None:
-        progress: dict[str, Any] = {"parts_sent": parts_sent, "channel": channel, "unsure_since": None}
-        if ts is not None:
-            progress["slack_ts"] = ts
-        self._set(delivery_id, progress)
-
-    def delivered(self, delivery_id: int, now: dt.datetime) -> None:
-        self._set(delivery_id, {"status": DELIVERED, "delivered_at": now, "claim": None})
-
-    def retry_later(self, delivery_id: int, error: str, *, unsure: bool = False) -> None:
-        row = self._store.data.deliveries.get(delivery_id)
-        attempts = row.attempts + 1 if row else 0
-        changes: dict[str, Any] = {"status": PENDING, "claim": None, "last_error": error[:200]}
-        changes["attempts"] = attempts
-        if not unsure:
-            changes["unsure_since"] = None
-        self._set(delivery_id, changes)
-
-    def give_up(self, delivery_id: int, error: str) -> None:
-        self._set(
-            delivery_id, {"status": FAILED, "claim": None, "last_error": error[:200], "unsure_since": None}
-        )
 
     def replace_messages(self, delivery_id: int, messages: list[Message]) -> None:
         self._set(delivery_id, {"messages": json.dumps(messages)})

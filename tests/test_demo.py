@@ -10,6 +10,7 @@ import pytest
 
 from csip.cli import main
 from csip.console import run_demo
+from tests.conftest import IMPORT_AUGUST, Seed, run_csip
 
 pytestmark = pytest.mark.usefixtures("charts_drawn_once")
 
@@ -108,3 +109,13 @@ def test_the_command_reads_piped_input_and_exits(
     printed = capsys.readouterr().out
     assert "> /csip summary" in printed
     assert "Your actions" not in printed  # :quit ended it
+
+
+def test_a_database_that_holds_a_plan_is_refused(
+    database_url: str, seed: Seed, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo changes its plan and sends its messages (to the console): never a real one's."""
+    seed("the August tracker", lambda: run_csip(database_url, IMPORT_AUGUST))
+    monkeypatch.setattr("sys.stdin", io.StringIO("/csip summary\n"))
+    assert main(["demo", "--database", database_url]) == 2
+    assert "that database holds a plan already" in capsys.readouterr().err

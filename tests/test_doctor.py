@@ -3,6 +3,7 @@ anything is wrong."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,3 +93,26 @@ def owners_of_the_sample() -> set[str]:
     from csip.sample_plan import build_rows
 
     return {str(row[6]) for row in build_rows(random.Random(2017))}
+
+
+def test_it_looks_and_changes_nothing(
+    doctor: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "csip.db"
+    monkeypatch.setenv("CSIP_DATABASE_URL", f"sqlite:///{missing}")
+    assert doctor() == 1
+    (line,) = lines(capsys)
+    assert line.startswith("✗ database: none at sqlite:///") and "csip import TRACKER" in line
+    assert not missing.exists()  # looked for, not created
+    missing.touch()  # a database no csip has migrated
+    assert doctor() == 1
+    (line,) = lines(capsys)
+    assert line.endswith("run `csip migrate`")
+
+
+def test_slack_out_of_reach_is_a_line_not_a_crash(
+    doctor: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    assert doctor() == 1
+    assert "✗ token: cannot reach Slack at http://127.0.0.1:9/api/ (URLError)" in lines(capsys)

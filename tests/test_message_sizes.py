@@ -1,6 +1,7 @@
 """Every scheduled message fits, whatever the plan's size: valid Block Kit, at most 12,000
 characters of text, a reminder at most 25 controls. Plans of 306 and 3,000 actions, with no Reds
-and with 300, each text as long as the plan allows (titles, descriptions, reasons, names)."""
+and with 300, each text long and full of characters that escaping lengthens (titles of 1,500
+characters, descriptions, reasons of 1,000, names of 300)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ def long_text(what: str, length: int) -> str:
 
 def plan_of(size: int, reds: int) -> PlanView:
     people = {
-        n: Person(n, long_text(f"Owner {n}", 60), f"owner{n}@council.example", None) for n in range(1, 26)
+        n: Person(n, long_text(f"Owner {n}", 300), f"owner{n}@council.example", None) for n in range(1, 26)
     }
-    priorities = {n: Priority(n, long_text(f"Priority {n}", 150), 1) for n in range(1, 11)}
+    priorities = {n: Priority(n, long_text(f"Priority {n}", 1500), 1) for n in range(1, 11)}
     actions = {}
     for n in range(size):
         ref = f"{n % 10 + 1}.{n // 10 + 1}"
@@ -94,6 +95,9 @@ def every_message(view: PlanView) -> Iterator[tuple[str, dict[str, Any]]]:
         len(mine),
     )
     yield "reminder", messages.owner_reminder(notice, TODAY)
+    if reds:
+        yield "Red alert", messages.red_alert(reds[0], view)
+        yield "Red alerts", messages.red_alerts(reds, view, TODAY)
 
 
 def text_in(value: Any) -> int:
@@ -125,7 +129,8 @@ def test_every_message_fits_whatever_the_plan(size: int, reds: int) -> None:
         assert "<!channel>" not in str(message) and "<@U1>" not in str(message), kind
         if kind == "reminder":
             assert controls_in(message["blocks"]) <= 25
-    assert seen == {"digest", "exemption report", "escalation", "reminder"}
+    assert seen >= {"digest", "exemption report", "escalation", "reminder"}
+    assert reds == 0 or seen >= {"Red alert", "Red alerts"}
 
 
 def test_a_long_list_says_how_many_more_there_are() -> None:

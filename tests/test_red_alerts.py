@@ -98,3 +98,32 @@ def test_the_management_channel_has_them_when_no_channel_is_named(
     go(week_plan, "5.1", Rag.RED, "Late", MONDAY_NOON)
     tick(week_plan, client, schedule_settings, MONDAY_NOON + dt.timedelta(minutes=5))
     assert len([a for a in alerts(slack, "CMGMT") if "went Red" in a]) == 1
+
+
+def test_two_imports_in_a_day_each_making_as_many_reds_are_both_told(
+    week_plan: StoreFactory, client: WebClient, schedule_settings: Settings, slack: SlackStandIn
+) -> None:
+    settings = schedule_settings.model_copy(update={"red_alert_channel": "CREDS"})
+    for hour, refs in ((10, range(10, 16)), (14, range(20, 26))):
+        grid = [
+            HEADER,
+            *(row(f"5.{n}", ALICE_EMAIL, dt.date(2026, 1, 30), "Red", "Budget cut") for n in refs),
+        ]
+        at = london(2025, 12, 1, hour, 0)
+        with week_plan() as store:
+            import_sheet(store, "default", read_sheet(grid).rows, now=at.astimezone(dt.UTC))
+        tick(week_plan, client, settings, at + dt.timedelta(minutes=5))
+    first, second = alerts(slack)
+    assert "*6 actions went Red*" in first and "*5.10*" in first
+    assert "*6 actions went Red*" in second and "*5.21*" in second
+
+
+def test_an_afternoon_red_is_told_whatever_the_catch_up_limit(
+    week_plan: StoreFactory, client: WebClient, schedule_settings: Settings, slack: SlackStandIn
+) -> None:
+    settings = schedule_settings.model_copy(update={"red_alert_channel": "CREDS", "catch_up_hours": 2})
+    afternoon = london(2025, 12, 1, 15, 0)
+    go(week_plan, "5.1", Rag.RED, "Late", afternoon)
+    report = tick(week_plan, client, settings, afternoon + dt.timedelta(minutes=5))
+    assert "failed" not in report.outcomes
+    assert len(alerts(slack)) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -382,7 +383,7 @@ def test_progress_is_kept_for_the_next_claim(open_store: StoreFactory, plan_id: 
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
         (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
-        store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
+        store.deliveries.part_sent(claimed, 1, "D1", "111.1")
     with open_store() as store:
         (again,) = store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE, BATCH, NOW + 2 * LEASE)
     assert again.parts_sent == 1
@@ -393,8 +394,8 @@ def test_a_part_without_a_timestamp_keeps_the_first_ones(open_store: StoreFactor
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
         (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
-        store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
-        store.deliveries.part_sent(claimed.id, 2, "D1", None)  # a file in the thread has no ts
+        store.deliveries.part_sent(claimed, 1, "D1", "111.1")
+        store.deliveries.part_sent(claimed, 2, "D1", None)  # a file in the thread has no ts
         found = store.deliveries.find_by_message("D1", "111.1")
     assert found is not None
     assert found.parts_sent == 2
@@ -404,7 +405,7 @@ def test_a_delivered_message_is_not_claimed_again(open_store: StoreFactory, plan
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
         (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
-        store.deliveries.delivered(claimed.id, NOW)
+        store.deliveries.delivered(claimed, NOW)
         assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE, BATCH, NOW + 2 * LEASE) == []
 
 
@@ -412,7 +413,7 @@ def test_a_delivery_given_up_is_not_claimed_again(open_store: StoreFactory, plan
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
         (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
-        store.deliveries.give_up(claimed.id, "channel_not_found")
+        store.deliveries.give_up(claimed, "channel_not_found")
         assert store.deliveries.claim(plan_id, NOW + 2 * LEASE, LEASE, BATCH, NOW + 2 * LEASE) == []
 
 
@@ -422,7 +423,7 @@ def test_a_retry_is_claimed_by_the_next_tick_with_the_attempt_counted(
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
         (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
-        store.deliveries.retry_later(claimed.id, "ratelimited")
+        store.deliveries.retry_later(claimed, "ratelimited")
         next_tick = NOW + dt.timedelta(minutes=1)
         (again,) = store.deliveries.claim(plan_id, next_tick, LEASE, BATCH, next_tick)
     assert again.id == claimed.id
@@ -442,7 +443,7 @@ def test_a_tick_does_not_claim_again_what_it_put_back(open_store: StoreFactory, 
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [])], NOW)
         (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
-        store.deliveries.retry_later(claimed.id, "ratelimited")
+        store.deliveries.retry_later(claimed, "ratelimited")
         later_in_the_tick = NOW + dt.timedelta(seconds=30)
         assert store.deliveries.claim(plan_id, later_in_the_tick, LEASE, BATCH, NOW) == []
         next_tick = NOW + dt.timedelta(minutes=5)
@@ -468,6 +469,38 @@ def test_a_sender_whose_claim_was_taken_over_may_not_post(open_store: StoreFacto
         assert store.deliveries.posting(taken_over, later)
 
 
+def test_a_sender_whose_claim_was_taken_over_changes_nothing(open_store: StoreFactory, plan_id: int) -> None:
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
+        (stalled,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
+        later = NOW + 2 * LEASE
+        (taken_over,) = store.deliveries.claim(plan_id, later, LEASE, BATCH, later)
+        assert store.deliveries.posting(taken_over, later)
+        assert not store.deliveries.part_sent(stalled, 1, "D1", "111.1")
+        assert not store.deliveries.retry_later(stalled, "timeout")
+        assert not store.deliveries.give_up(stalled, "channel_not_found")
+        assert not store.deliveries.delivered(stalled, later)
+        assert store.deliveries.part_sent(taken_over, 1, "D9", "999.9")
+        assert store.deliveries.delivered(taken_over, later)
+        found = store.deliveries.find_by_message("D9", "999.9")
+    assert found is not None
+    assert found.parts_sent == 1
+
+
+def test_unsure_since_is_kept_as_the_utc_instant(open_store: StoreFactory, plan_id: int) -> None:
+    """A time given in London's summer (as `csip run-due --now` gives it) is the same instant."""
+    summer = dt.datetime(2025, 7, 1, 9, 5, tzinfo=ZoneInfo("Europe/London"))
+    with open_store() as store:
+        store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a")])], summer)
+        (claimed,) = store.deliveries.claim(plan_id, summer, LEASE, BATCH, summer)
+        store.deliveries.posting(claimed, summer)
+        store.deliveries.retry_later(claimed, "unknown: TimeoutError", unsure=True)
+        later = summer + LEASE
+        (again,) = store.deliveries.claim(plan_id, later, LEASE, BATCH, later)
+    assert again.unsure_since == summer
+    assert again.unsure_since is not None and again.unsure_since.utcoffset() == dt.timedelta(0)
+
+
 def test_an_unsure_post_is_remembered_until_its_fate_is_known(open_store: StoreFactory, plan_id: int) -> None:
     """Marked before each post, kept through a timeout's retry, cleared once the part is sent."""
     with open_store() as store:
@@ -475,12 +508,12 @@ def test_an_unsure_post_is_remembered_until_its_fate_is_known(open_store: StoreF
         (first,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
         assert first.unsure_since is None
         store.deliveries.posting(first, NOW)
-        store.deliveries.retry_later(first.id, "unknown: TimeoutError", unsure=True)
+        store.deliveries.retry_later(first, "unknown: TimeoutError", unsure=True)
         later = NOW + dt.timedelta(minutes=5)
         (second,) = store.deliveries.claim(plan_id, later, LEASE, BATCH, later)
         store.deliveries.posting(second, later)
-        store.deliveries.part_sent(second.id, 1, "D1", "111.1")
-        store.deliveries.retry_later(second.id, "ratelimited")
+        store.deliveries.part_sent(second, 1, "D1", "111.1")
+        store.deliveries.retry_later(second, "ratelimited")
         latest = NOW + dt.timedelta(minutes=10)
         (third,) = store.deliveries.claim(plan_id, latest, LEASE, BATCH, latest)
     assert second.unsure_since == NOW  # the first try's time: the look starts there
@@ -507,7 +540,7 @@ def test_a_reminder_is_found_by_its_message_and_its_messages_replaced(
     with open_store() as store:
         store.deliveries.add(plan_id, [NewDelivery(key("person:1"), [message("a"), message("b")])], NOW)
         (claimed,) = store.deliveries.claim(plan_id, NOW, LEASE, BATCH, NOW)
-        store.deliveries.part_sent(claimed.id, 1, "D1", "111.1")
+        store.deliveries.part_sent(claimed, 1, "D1", "111.1")
         store.deliveries.replace_messages(claimed.id, [message("a, marked"), message("b")])
     with open_store() as store:
         found = store.deliveries.find_by_message("D1", "111.1")

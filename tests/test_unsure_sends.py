@@ -25,10 +25,12 @@ from schedules.tick import CLAIM_BATCH, CLAIM_LEASE
 from storage.deliveries import SqlDeliveries
 from storage.store import SqlStoreFactory as StoreFactory
 from tests.slack_standin import (
+    Answer,
     SlackStandIn,
     accepted_then_hung_up,
     accepted_then_late,
     late_without_posting,
+    rate_limited,
 )
 from tests.test_schedules import client, london, schedule_settings, sent_to, statuses, tick, week_plan
 
@@ -65,6 +67,43 @@ def test_a_post_slack_accepted_but_never_answered_is_found_not_repeated(
     assert sent_to(slack) == {"UALICE": 1, "UBOB": 1, "UCAROL": 1}
     assert len(slack.calls_to("conversations.history")) == 1
     assert statuses(week_plan) == {"delivered": 3, "unreachable": 1}
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_post_slack_accepted_then_answered_with_a_5xx_is_not_repeated(
+    week_plan: StoreFactory, client: WebClient, dms_only: Settings, slack: SlackStandIn, status: int
+) -> None:
+    slack.script("chat.postMessage", Answer(status, {"ok": False, "error": "internal_error"}, accept=True))
+    assert tick(week_plan, client, dms_only, MONDAY).outcomes[Outcome.UNKNOWN] == 1
+    assert len(slack.calls_to("chat.postMessage")) == 3  # not repeated by the client either
+    tick(week_plan, client, dms_only, NEXT_TICK)
+    assert sent_to(slack) == {"UALICE": 1, "UBOB": 1, "UCAROL": 1}
+
+
+def test_a_look_up_that_fails_never_gives_the_message_up(
+    week_plan: StoreFactory, client: WebClient, dms_only: Settings, slack: SlackStandIn
+) -> None:
+    slack.script("chat.postMessage", accepted_then_hung_up())
+    tick(week_plan, client, dms_only, MONDAY)
+    slack.script("conversations.history", Answer(body={"ok": False, "error": "missing_scope"}))
+    assert tick(week_plan, client, dms_only, NEXT_TICK).outcomes == {Outcome.UNKNOWN: 1}
+    assert statuses(week_plan)["pending"] == 1  # still to be looked for, not failed
+    tick(week_plan, client, dms_only, london(2025, 12, 1, 9, 20))
+    assert sent_to(slack) == {"UALICE": 1, "UBOB": 1, "UCAROL": 1}
+    assert statuses(week_plan) == {"delivered": 3, "unreachable": 1}
+
+
+def test_a_long_rate_limit_is_not_waited_out_within_the_claim(
+    week_plan: StoreFactory, dms_only: Settings, slack: SlackStandIn, retry_waits: list[float]
+) -> None:
+    """A Retry-After longer than a minute fails the post (Slack did not post it): the next
+    tick tries again, and the claim never lapses while a sender waits."""
+    recording = make_client(dms_only.slack(), sleep=retry_waits.append)
+    slack.script("chat.postMessage", rate_limited(retry_after=400))
+    assert tick(week_plan, recording, dms_only, MONDAY).outcomes[Outcome.RETRY] == 1
+    assert retry_waits == []
+    tick(week_plan, recording, dms_only, NEXT_TICK)
+    assert sent_to(slack) == {"UALICE": 1, "UBOB": 1, "UCAROL": 1}
 
 
 def test_a_post_answered_after_the_timeout_is_found_not_repeated(

@@ -15,6 +15,7 @@ from csip.sample_plan import write_sample_trackers
 from csip.settings import Settings
 from csip.wiring import open_database
 from plan.clock import LONDON, utc_now
+from plan.errors import SetupError
 from plan.ports import StoreFactory
 from plan.service import existing_plan, find_action, import_sheet
 from sheets.files import read_grid
@@ -50,7 +51,10 @@ def load_example(open_store: StoreFactory, folder: Path) -> None:
     backfills them: "as at 31 August 2017" then gives the committee's figures."""
     with open_store() as store:
         if store.find_plan_id("default") is not None:
-            return  # a database given with --database that holds a plan already
+            raise SetupError(
+                "that database holds a plan already, and the demo would change it and send its "
+                "messages: give csip demo an empty database, or none (it makes a temporary one)."
+            )
     for path, (_, as_of) in zip(write_sample_trackers(folder), TRACKERS, strict=True):
         with open_store() as store:
             import_sheet(store, "default", read_sheet(read_grid(path)).rows, now=utc_now(), as_of=as_of)
