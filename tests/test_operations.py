@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,9 +16,11 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
+from bot.app import build_app
 from bot.health import Health, health_routes
 from bot.log_context import REQUEST_ID
 from bot.metrics import REGISTRY
+from bot.slack_client import make_client
 from csip.logs import configure
 from csip.settings import Settings
 from csip.wiring import serving_health
@@ -139,3 +142,14 @@ def test_log_lines_are_json_with_the_request_and_no_secret_or_note(
     for secret in (settings.slack_bot_token or "xoxb", SIGNING_SECRET, "foster panel", "Confidential"):
         assert secret not in text
     assert REQUEST_ID.get() is None  # set only while a request's work runs
+
+
+def test_a_clean_start_warns_of_nothing(
+    settings: Settings, open_store: StoreFactory, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Building the app (Bolt checks the token with auth.test) and its health says nothing at
+    WARNING or above: an operator's first look at the logs finds no alarm."""
+    caplog.set_level(logging.DEBUG)
+    build_app(settings.bot(), open_store, client=make_client(settings.slack()))
+    serving_health(settings, engine)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
