@@ -30,7 +30,7 @@ from bot.replies import once_saved, replying, send_reply
 from bot.requests import Workspace, caller_for, plan_for, workspace_of
 from bot.work import Background
 from plan.clock import Clock, london_date
-from plan.errors import CsipError, InputError, SlackError
+from plan.errors import ChangeSaved, CsipError, InputError, SlackError
 from plan.figures import figures_from_tally
 from plan.model import ActionState, Person, PlanView, Rag
 from plan.parsing import uk_date
@@ -126,6 +126,13 @@ class Handlers:
         except CsipError as error:
             HANDLED.labels("update_form", "refused").inc()
             _show_in_form(client, view, f":warning: {escape(str(error))}")
+            return
+        except ChangeSaved:
+            HANDLED.labels("update_form", "saved_not_shown").inc()
+            log.exception("an update from the form was saved; reading it back failed")
+            ref = escape(update.ref)
+            saved = f"{ref}: marked {update.rag.label}. Saved; `/csip show {ref}` shows it as it stands."
+            _show_in_form(client, view, f":white_check_mark: {saved}")
             return
         except Exception:
             HANDLED.labels("update_form", "error").inc()

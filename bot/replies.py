@@ -13,17 +13,9 @@ from slack_sdk.webhook import WebhookResponse
 
 from bot import views
 from bot.metrics import HANDLED
-from plan.errors import CsipError
+from plan.errors import ChangeSaved, CsipError
 
 log = logging.getLogger(__name__)
-
-
-class SavedButNotShown(Exception):
-    """A change was saved, then showing it failed: the person must not be told it was not."""
-
-    def __init__(self, ref: str) -> None:
-        super().__init__(f"the change to {ref} was saved; showing it failed")
-        self.ref = ref
 
 
 @contextmanager
@@ -32,7 +24,7 @@ def once_saved(ref: str) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        raise SavedButNotShown(ref) from error
+        raise ChangeSaved(ref) from error
 
 
 def replying(respond: Respond, work: Callable[[], views.Reply | None], kind: str = "command") -> None:
@@ -41,7 +33,7 @@ def replying(respond: Respond, work: Callable[[], views.Reply | None], kind: str
     outcome, started = "ok", time.perf_counter()
     try:
         reply = work()
-    except SavedButNotShown as error:
+    except ChangeSaved as error:
         log.exception("a change was saved but could not be shown")
         outcome = "saved_not_shown"
         reply = views.notice_reply(

@@ -31,3 +31,13 @@ class NoPlanYet(SetupError):
 
     def __init__(self, what_to_do: str = "`csip import` one first.") -> None:
         super().__init__(f"There is no plan yet: {what_to_do}")
+
+
+class ChangeSaved(Exception):
+    """A change was saved, and then something failed (reading it back, showing it): whoever
+    made it must be told it was saved, or they would make it again. Not a ``CsipError``: it is
+    not a refusal."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"the change to {ref} was saved; what followed failed")
+        self.ref = ref

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from plan.clock import end_of_day, start_of_day
-from plan.errors import InputError, NoPlanYet
+from plan.errors import ChangeSaved, InputError, NoPlanYet
 from plan.importing import ImportChanges, SheetRow, plan_import
 from plan.model import ActionState, Event, EventKind, Person, PlanView, Rag, Source
 from plan.parsing import parse_ref
@@ -195,4 +195,7 @@ def _record(
     )
     store.add_events(change.plan_id, [event])
     store.commit()
-    return store.select(change.plan_id, Which(refs=frozenset({action.ref})))
+    try:
+        return store.select(change.plan_id, Which(refs=frozenset({action.ref})))
+    except Exception as error:  # the database went away after the commit: the change stands
+        raise ChangeSaved(action.ref) from error

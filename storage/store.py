@@ -8,6 +8,7 @@ truth read the history itself.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -15,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, case, delete, func, insert, or_, select, union_all
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -63,6 +64,8 @@ from storage.tables import (
     PriorityRow,
     SnoozeRow,
 )
+
+log = logging.getLogger(__name__)
 
 
 class SqlPlanStore:
@@ -690,6 +693,9 @@ def store_factory(engine: Engine, chunk: int = CHUNK) -> SqlStoreFactory:
             try:
                 yield SqlPlanStore(session, chunk)
             finally:
-                session.rollback()
+                try:
+                    session.rollback()
+                except SQLAlchemyError:  # the connection is gone: the server rolled back already
+                    log.debug("rolling back on a lost connection", exc_info=True)
 
     return open_store

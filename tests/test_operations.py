@@ -26,8 +26,9 @@ from csip.settings import Settings
 from csip.wiring import serving_health
 from plan.clock import LONDON
 from storage.store import SqlStoreFactory as StoreFactory
-from tests.conftest import ALICE, SERVER, SIGNING_SECRET
+from tests.conftest import ALICE, SERVER, SIGNING_SECRET, serving
 from tests.signed import SlackHttp
+from tests.slack_standin import SlackStandIn
 from tests.test_schedules import client, schedule_settings, tick, week_plan
 
 START = dt.datetime(2025, 12, 1, 9, 0, tzinfo=dt.UTC)
@@ -98,15 +99,16 @@ def sample(name: str, **labels: str) -> float:
 
 
 def test_metrics_count_commands_acks_sends_ticks_and_deliveries(
-    http: SlackHttp,
     week_plan: StoreFactory,
     client: WebClient,
     schedule_settings: Settings,
+    slack: SlackStandIn,
     engine: Engine,
 ) -> None:
     shown = sample("csip_requests_total", kind="command_show", outcome="ok")
     acks = sample("csip_ack_seconds_count")
-    http.reply_to(ALICE, "show 5.3")
+    with serving(schedule_settings, week_plan, slack) as http:
+        http.reply_to(ALICE, "show 5.3")
     assert sample("csip_requests_total", kind="command_show", outcome="ok") == shown + 1
     assert sample("csip_ack_seconds_count") == acks + 1
     sent = sample("csip_sends_total", kind="owner_reminder", outcome="delivered")

@@ -7,8 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+from plan.model import PlanView
+from plan.ports import Which
 from plan.service import existing_plan
+from storage.store import SqlPlanStore
 from storage.store import SqlStoreFactory as StoreFactory
 from tests.conftest import ALICE, BOB, CAROL, DAVE, ERIN
 from tests.signed import SlackHttp
@@ -44,6 +49,40 @@ def test_a_change_saved_but_not_shown_says_it_was_saved(
     reply = http.reply_to(ALICE, "update 5.3 amber Contract signed")
     assert "Your change to 5.3 was saved" in reply["text"]
     assert history(small_plan, "5.3")[0][0] == "amber"
+
+
+def test_a_database_lost_after_the_commit_is_told_as_saved(
+    http: SlackHttp, small_plan: StoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection drops between the commit and reading the action back (seen on
+    PostgreSQL): the person hears it was saved, not "try again", which would record it twice."""
+    reads = []
+    select = SqlPlanStore.select
+
+    def read_then_lose_the_connection(self: SqlPlanStore, plan_id: int, which: Which) -> PlanView:
+        reads.append(which)
+        if len(reads) == 2:  # the first finds the action; the second reads it back after the commit
+            raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+        return select(self, plan_id, which)
+
+    monkeypatch.setattr(SqlPlanStore, "select", read_then_lose_the_connection)
+    reply = http.reply_to(ALICE, "update 5.3 amber Contract signed")
+    monkeypatch.undo()
+    assert "Your change to 5.3 was saved" in reply["text"]
+    assert history(small_plan, "5.3")[0][0] == "amber"
+
+
+def test_a_lost_connection_on_the_way_out_is_not_an_error(
+    small_plan: StoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def lost(self: Session) -> None:
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+
+    with small_plan() as store:
+        plan_id = existing_plan(store, "default")
+        monkeypatch.setattr(Session, "rollback", lost)
+    monkeypatch.undo()
+    assert plan_id > 0
 
 
 def test_red_without_a_reason_is_refused(http: SlackHttp, small_plan: StoreFactory) -> None:
