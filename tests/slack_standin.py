@@ -21,6 +21,8 @@ from urllib.parse import parse_qs
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
+from csip.console.slack import parse_call
+
 MAX_BLOCKS = 50
 SECTION_TEXT_LIMIT = 3000
 POLL_SECONDS = 0.01
@@ -282,7 +284,7 @@ class SlackStandIn:
                 if self.path.startswith("/upload/"):  # a file's bytes, for files_upload_v2
                     params: dict[str, Any] = {"content": raw}
                 else:
-                    params = _parse(raw.decode(), self.headers.get("Content-Type", ""))
+                    params = parse_call(raw.decode(), self.headers.get("Content-Type", ""))
                 self._reply(standin._answer(self.path, params))
 
             def do_GET(self) -> None:  # conversations.history and .replies are GETs
@@ -324,14 +326,3 @@ def _as_slack_shows(params: dict[str, Any]) -> dict[str, Any]:
     if isinstance(message.get("metadata"), str):
         message["metadata"] = json.loads(message["metadata"])
     return message
-
-
-def _parse(raw: str, content_type: str) -> dict[str, Any]:
-    if "json" in content_type:
-        data = json.loads(raw or "{}")
-        return data if isinstance(data, dict) else {}
-    params: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw).items()}
-    for key in ("blocks", "view"):
-        if isinstance(params.get(key), str):
-            params[key] = json.loads(params[key])
-    return params

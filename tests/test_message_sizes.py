@@ -15,11 +15,12 @@ import pytest
 from plan.calendar import working_days_between
 from plan.digest import build_digest
 from plan.figures import count_plan, tally
-from plan.model import ActionRecord, ActionState, Person, PlanView, Priority, Rag, Shortlist
+from plan.model import ActionRecord, ActionState, Person, PlanView, Priority, Rag
 from plan.reminders import Item, OwnerNotice, Why
-from plan.rules import is_overdue, worst_first
+from plan.rules import is_overdue
 from schedules import messages
 from tests.slack_standin import blocks_problem
+from tests.test_calendar_and_digest import shortlist
 
 TODAY = dt.date(2018, 1, 31)
 RAGS = [Rag.AMBER, Rag.GREEN, Rag.COMPLETE, None]
@@ -57,11 +58,6 @@ def plan_of(size: int, reds: int) -> PlanView:
             times_rescheduled=0,
         )
     return PlanView(1, priorities, people, actions)
-
-
-def shortlist(view: PlanView, actions: list[ActionState], limit: int) -> Shortlist:
-    shown = {a.ref: a for a in worst_first(actions)[:limit]}
-    return Shortlist(PlanView(view.plan_id, view.priorities, view.people, shown), len(actions))
 
 
 def every_message(view: PlanView) -> Iterator[tuple[str, dict[str, Any]]]:

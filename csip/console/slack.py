@@ -204,7 +204,7 @@ def _handler(slack: ConsoleSlack) -> type[BaseHTTPRequestHandler]:
                 slack.upload(self.path.removeprefix("/upload/"), raw)
                 self._send({"ok": True})
                 return
-            params = _parse(raw.decode(), self.headers.get("Content-Type", ""))
+            params = parse_call(raw.decode(), self.headers.get("Content-Type", ""))
             if self.path.startswith("/response/"):
                 slack.respond(params)
                 self._send({"ok": True})
@@ -225,7 +225,9 @@ def _handler(slack: ConsoleSlack) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _parse(raw: str, content_type: str) -> dict[str, Any]:
+def parse_call(raw: str, content_type: str) -> dict[str, Any]:
+    """A Web API call's arguments, as slack_sdk sends them: JSON, or a form whose ``blocks`` and
+    ``view`` are JSON strings."""
     if "json" in content_type:
         data = json.loads(raw or "{}")
         return data if isinstance(data, dict) else {}
