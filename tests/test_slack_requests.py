@@ -7,9 +7,13 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from plan.calendar import working_days_between
+from plan.model import PlanView
+from plan.ports import Which
 from plan.service import existing_plan
+from storage.store import SqlPlanStore
 from storage.store import SqlStoreFactory as StoreFactory
 from tests.conftest import ALICE, NOW, load_grid
 from tests.signed import SlackHttp
@@ -195,4 +199,26 @@ def test_a_form_closed_before_its_outcome_still_saves_and_replies(
     assert status == 200
     reply = http.slack.wait_for_response("closed")[0]
     assert "5.3 is now Amber" in json.dumps(reply["blocks"])
+    assert rag_of(small_plan, "5.3") == "amber"
+
+
+def test_a_form_saved_before_the_database_went_away_says_saved(
+    http: SlackHttp, small_plan: StoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[Which] = []
+    select = SqlPlanStore.select
+
+    def read_then_lose_the_connection(self: SqlPlanStore, plan_id: int, which: Which) -> PlanView:
+        reads.append(which)
+        if which.refs == frozenset({"5.3"}) and len([r for r in reads if r.refs]) == 2:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+        return select(self, plan_id, which)
+
+    monkeypatch.setattr(SqlPlanStore, "select", read_then_lose_the_connection)
+    status, _ = submit(http, ALICE, modal_values("5.3", "amber", "Provider found"), "")
+    assert status == 200
+    calls = http.slack.wait_for(lambda calls: any(c.method == "views.update" for c in calls))
+    monkeypatch.undo()
+    outcome = json.dumps([c.params["view"] for c in calls if c.method == "views.update"][-1])
+    assert "Saved" in outcome and "nothing was changed" not in outcome
     assert rag_of(small_plan, "5.3") == "amber"
