@@ -8,9 +8,11 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
+from xml.parsers import expat
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from plan.errors import InputError
@@ -41,6 +43,27 @@ times); checked for parts over ``_RATIO_FROM_BYTES``, where a bomb does its harm
 _RATIO_FROM_BYTES = 1024 * 1024
 MAX_PARTS = 10_000
 """Files inside an .xlsx (a tracker has a dozen or so)."""
+MAX_CELLS = MAX_GRID_ROWS * MAX_COLUMNS
+"""Cells openpyxl hands over, counting the empty ones it fills in up to each row's last cell:
+one formatted cell at column XFD makes a row of 16,384."""
+MAX_STRINGS = 1_000_000
+"""Entries in the shared string table, read whole when the workbook opens: a 100,000-row
+tracker has about 160,000 (one for each different text); each takes some 170 bytes
+and 8 microseconds."""
+MAX_ELEMENTS = 250_000
+"""XML elements in one part outside its rows and strings: styles, names, merged cells, links.
+openpyxl makes an object of each; a tracker's parts have hundreds, Excel's 64,000 cell formats
+a few hundred thousand."""
+MAX_OPEN_ELEMENTS = 500_000
+"""The same, added up over every part openpyxl reads (one read again counts again)."""
+MAX_WHOLE_BYTES = 32 * 1024 * 1024
+"""A part openpyxl reads whole into a tree (all but the sheets and the shared strings): a
+tracker's largest, its styles, is kilobytes; Excel's 64,000 cell formats, about 10 MB."""
+MAX_GROUP_ELEMENTS = 100_000
+"""XML elements in one row or one shared string (16,384 cells, each with its value)."""
+MAX_FORMAT_CHARS = 255
+"""A number format's code (Excel's own limit): openpyxl tests each with a regular expression
+whose time grows with the square of the length."""
 _LINE_LIMIT = MAX_COLUMNS * (MAX_CELL_CHARS + 3)
 """The longest CSV line the limits above allow (each cell quoted, with its comma)."""
 _FIXED_DECIMALS = re.compile(r"^0(?:\.(0+))?$")
@@ -112,25 +135,202 @@ def _check_zip(path: Path) -> None:
             )
 
 
+class _Scan:
+    """Counts one part's XML elements as openpyxl is given its bytes, and refuses the part (an
+    ``InputError``) before openpyxl parses past a limit. A part read whole (``streamed`` false)
+    counts every element; one read a piece at a time (a worksheet, the shared strings) counts
+    its rows and strings one by one, as openpyxl keeps them."""
+
+    def __init__(self, guard: _Guard, part: str, streamed: bool) -> None:
+        self.guard, self.part, self.streamed = guard, part, streamed
+        self.loose = self.strings = self.group = self.depth = 0
+        self.parser = expat.ParserCreate()
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.StartDoctypeDeclHandler = self._doctype
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except expat.ExpatError as error:
+            self.guard.refuse(f"its part {self.part} is not readable XML ({error})")
+
+    def _doctype(self, *_: Any) -> None:  # entities: expanded by the parser openpyxl streams with
+        self.guard.refuse(f"its part {self.part} declares a DOCTYPE, which spreadsheets do not")
+
+    def _start(self, name: str, attributes: dict[str, str]) -> None:
+        if self.depth:
+            self.depth += 1
+            self.group += 1
+            if self.group > MAX_GROUP_ELEMENTS:
+                self.guard.refuse(
+                    f"a row or string in its part {self.part} holds more than {MAX_GROUP_ELEMENTS:,} elements"
+                )
+            return
+        local = name[name.rfind(":") + 1 :]
+        if self.streamed and local in ("row", "si"):
+            self.depth, self.group = 1, 1
+            if local == "si":
+                self.strings += 1
+                if self.strings > MAX_STRINGS:
+                    self.guard.refuse(f"its shared string table holds more than {MAX_STRINGS:,} texts")
+            return
+        self.loose += 1
+        if self.loose > MAX_ELEMENTS:
+            self.guard.refuse(f"its part {self.part} holds more than {MAX_ELEMENTS:,} XML elements")
+        self.guard.count(1)
+        if len(attributes.get("formatCode", "")) > MAX_FORMAT_CHARS:
+            self.guard.refuse(
+                f"a number format in its part {self.part} is longer than "
+                f"{MAX_FORMAT_CHARS} characters, Excel's own limit"
+            )
+
+    def _end(self, _name: str) -> None:
+        if self.depth:
+            self.depth -= 1
+
+
+_IMAGES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+    b"\x01\x00\x00\x00",
+    b"\xd7\xcd\xc6\x9a",
+)
+"""How the images openpyxl reads (a chartsheet's pictures) begin; no XML begins so."""
+
+
+class _Stream:
+    """A part openpyxl opened: read in pieces (a worksheet, the shared strings) or whole."""
+
+    def __init__(self, source: IO[bytes], guard: _Guard, part: str) -> None:
+        self.source, self.guard, self.part = source, guard, part
+        self.scan: _Scan | None = None
+        self.ended = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self.ended:
+            return self.source.read(size)
+        if size is None or size < 0:  # the rest at once: openpyxl parses it whole
+            return self._whole()
+        data = self._chunk(size)
+        if self.ended:  # a picture
+            return data
+        if self.scan is None:
+            self.scan = _Scan(self.guard, self.part, streamed=True)
+        self.ended = not data
+        self.scan.feed(data, final=self.ended)
+        return data
+
+    def _chunk(self, size: int) -> bytes:
+        data = self.source.read(size)
+        if self.scan is None:
+            if self.guard.opens[self.part] > 2:  # a sheet is opened twice: sized, then read
+                self.guard.refuse(f"it lists its part {self.part} more than once")
+            self.ended = data.startswith(_IMAGES)  # a picture, not XML: not parsed
+        return data
+
+    def _whole(self) -> bytes:
+        pieces = [self._chunk(1024 * 1024)]
+        if self.ended:  # a picture
+            return pieces[0] + self.source.read()
+        self.scan = scan = _Scan(self.guard, self.part, streamed=False)
+        scan.feed(pieces[0])
+        read = len(pieces[0])
+        while data := self._chunk(1024 * 1024):
+            read += len(data)
+            if read > MAX_WHOLE_BYTES:
+                self.guard.refuse(
+                    f"its part {self.part}, which openpyxl reads whole, is larger than "
+                    f"{_megabytes(MAX_WHOLE_BYTES)}"
+                )
+            scan.feed(data)
+            pieces.append(data)
+        scan.feed(b"", final=True)
+        self.ended = True
+        return b"".join(pieces)
+
+    def close(self) -> None:
+        self.source.close()
+
+    def __enter__(self) -> _Stream:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+class _Guard(zipfile.ZipFile):
+    """The .xlsx as openpyxl reads it, every part checked as it is read (ZipFile.read reads
+    through ``open``), and the elements of all it reads whole added up."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.refusal: InputError | None = None
+        self.elements = 0
+        self.opens: dict[str, int] = {}
+
+    def open(self, name: Any, mode: Any = "r", pwd: bytes | None = None, **kwargs: Any) -> Any:
+        source = super().open(name, mode, pwd, **kwargs)
+        part = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        self.opens[part] = self.opens.get(part, 0) + 1
+        return _Stream(source, self, part) if mode == "r" else source
+
+    def count(self, elements: int) -> None:
+        self.elements += elements
+        if self.elements > MAX_OPEN_ELEMENTS:
+            self.refuse(
+                f"its parts hold more than {MAX_OPEN_ELEMENTS:,} XML elements outside "
+                "its rows and strings (read again, a part counts again)"
+            )
+
+    def refuse(self, why: str) -> None:
+        name = Path(str(self.filename)).name
+        self.refusal = InputError(f"{name}: {why}; it is not a tracker csip can read.")
+        raise self.refusal
+
+
 def _read_xlsx(path: Path) -> list[list[Cell]]:
     _check_zip(path)
+    reader = None
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        reader = ExcelReader(path, read_only=True, data_only=True, keep_links=False)
+        reader.archive.close()
+        reader.archive = _Guard(path)
+        reader.read()
+        book = reader.wb
     except Exception as error:  # openpyxl raises several kinds for a damaged file
+        if reader is not None and isinstance(reader.archive, _Guard):
+            reader.archive.close()
+            if reader.archive.refusal:
+                raise reader.archive.refusal from None
         raise InputError(f"{path.name} is not a readable .xlsx file ({error}).") from None
+    guard = reader.archive
     try:
         sheet = book.worksheets[0]
         if isinstance(sheet, ReadOnlyWorksheet):
             sheet.reset_dimensions()  # read the rows that are there, not the size the file claims
         grid: list[list[Cell]] = []
+        cells = 0
         try:
             for row in sheet.iter_rows():
                 if len(grid) == MAX_GRID_ROWS:
                     raise _too_many_rows(path.name)
+                cells += len(row)
+                if cells > MAX_CELLS:
+                    raise InputError(
+                        f"{path.name} has more than {MAX_CELLS:,} cells, counting the empty ones up to "
+                        "each row's last formatted cell; clear the formatting right of the tracker."
+                    )
                 grid.append(_xlsx_row(path.name, len(grid) + 1, row))
         except InputError:
             raise
         except Exception as error:  # a damaged sheet shows itself only while it is read
+            if guard.refusal:
+                raise guard.refusal from None
             raise InputError(f"{path.name} is not a readable .xlsx file ({error}).") from None
         return grid
     finally:
