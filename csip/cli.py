@@ -219,6 +219,7 @@ def run_manifest(args: argparse.Namespace, settings: Settings) -> int:
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from csip.console import run_demo
 
+    logging.getLogger().setLevel(logging.WARNING)  # a console for people: no INFO lines among the replies
     return run_demo(args.database, iter(sys.stdin), sys.stdout, echo=not sys.stdin.isatty())
 
 
