@@ -73,7 +73,8 @@ def _mine(mine: PlanView, today: dt.date) -> list[Block]:
         (a for a in open_actions if a.due_date and today <= a.due_date <= today + SOON),
         key=lambda a: a.due_date or today,
     )
-    rest = [a for a in worst_first(open_actions) if a not in overdue and a not in soon]
+    above = {a.ref for a in (*overdue, *soon)}
+    rest = [a for a in worst_first(open_actions) if a.ref not in above]
     blocks: list[Block] = [
         section(
             f"*Your actions:* {plural(len(open_actions), 'open action')}, "

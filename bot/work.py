@@ -36,9 +36,7 @@ class Background:
 
         ``context`` is the request's Bolt context: a request whose signature was seen before (a
         replay) is acknowledged like any other and its work is not done."""
-        guard: Guard | None = context.get(FIRST_TIME) if context is not None else None
-        request_id: str | None = context.get(REQUEST_ID_KEY) if context is not None else None
-        return self._pool.submit(self._run, work, guard, request_id)
+        return self._pool.submit(self._run, work, *_from(context))
 
     @staticmethod
     def _run(work: Callable[[], object], guard: Guard | None, request_id: str | None = None) -> None:
@@ -55,6 +53,13 @@ class Background:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+def _from(context: Any) -> tuple[Guard | None, str | None]:
+    """What the work takes from its request's Bolt context: the replay check and the request id."""
+    if context is None:
+        return None, None
+    return context.get(FIRST_TIME), context.get(REQUEST_ID_KEY)
 
 
 def _first_time(guard: Guard) -> bool:
@@ -77,9 +82,7 @@ class AtOnce(Background):
         pass
 
     def submit(self, work: Callable[[], object], context: Any = None) -> Future[None]:
-        guard: Guard | None = context.get(FIRST_TIME) if context is not None else None
-        request_id: str | None = context.get(REQUEST_ID_KEY) if context is not None else None
-        self._run(work, guard, request_id)
+        self._run(work, *_from(context))
         done: Future[None] = Future()
         done.set_result(None)
         return done

@@ -63,5 +63,4 @@ def test_importing_the_same_tracker_again_adds_nothing_to_the_audit(
     assert csip(*IMPORT_SEPTEMBER) == 0
     assert csip(*IMPORT_AUGUST) == 0
     assert audit_rows() == before
-    assert before[0][0].lstrip("\ufeff") != ""  # a header, then a row a change
-    assert len(before) > 300
+    assert len(before) > 300  # a header, then a row a change

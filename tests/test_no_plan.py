@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,7 +19,7 @@ from sqlalchemy import Engine
 from bot.config import Access
 from bot.directory import SlackDirectory
 from bot.handlers import Handlers
-from bot.work import Background
+from bot.work import AtOnce
 from csip.cli import main
 from plan.errors import SetupError
 from plan.ports import StoreFactory
@@ -37,19 +36,6 @@ NOWHERE = "http://127.0.0.1:9/"  # nothing answers here: no test below may reach
 HOME = "THOME"  # the workspace the bot token is for
 
 
-class Inline(Background):
-    """Does the work after the ack at once, in the test's own thread."""
-
-    def __init__(self) -> None:
-        pass
-
-    def submit(self, work: Callable[[], object], context: Any = None) -> Future[None]:
-        self._run(work, None)
-        done: Future[None] = Future()
-        done.set_result(None)
-        return done
-
-
 def ask(open_store: StoreFactory, text: str, team_id: str = HOME) -> list[str]:
     """A `/csip` command through the app's own listener; the texts of its replies."""
     replies: list[str] = []
@@ -59,7 +45,7 @@ def ask(open_store: StoreFactory, text: str, team_id: str = HOME) -> list[str]:
         return WebhookResponse(url="", status_code=200, body="ok", headers={})
 
     client = WebClient(token="xoxb-test", base_url=NOWHERE)
-    handlers = Handlers(Access(), open_store, SlackDirectory(client), lambda: NOW, Inline())
+    handlers = Handlers(Access(), open_store, SlackDirectory(client), lambda: NOW, AtOnce())
     command = {"text": text, "user_id": "UALICE", "team_id": team_id, "trigger_id": "t1"}
     context = BoltContext()
     context["authorize_result"] = AuthorizeResult(enterprise_id=None, team_id=HOME)  # as auth.test said
