@@ -72,6 +72,7 @@ from bot import views
 from bot.directory import SlackDirectory
 from bot.handlers import Handlers
 from bot.reminder_handlers import ReminderHandlers
+from bot.requests import Workspace
 from bot.slack_client import make_client
 from bot.work import Background
 from csip.settings import Settings
@@ -89,6 +90,7 @@ START = dt.datetime(2024, 12, 1, 9, tzinfo=dt.UTC)
 MONTHS = 12
 PLAN_TEAM = "default"  # the plan seeded, and the one Settings.team_id names
 WORKSPACE = "T0BENCH01"  # the team id Slack sends: it has no plan of its own, so the default is used
+HOME = Workspace(WORKSPACE, is_home=True)  # the bot token's own workspace, as Bolt's auth.test says
 ADMIN = "UADMIN001"  # not the caller: the owner may update 1.1 because they own it
 REF = "1.1"
 NOTE = "Waiting for the provider's revised timetable"
@@ -154,7 +156,7 @@ def commands(
 
     def answer(words: str) -> Callable[[], object]:
         command = slash(words)
-        return lambda: handlers._answer_command(command, client)
+        return lambda: handlers._answer_command(command, client, HOME, [])
 
     view = {
         "id": "V1",
@@ -182,7 +184,7 @@ def commands(
     update = cmd.UpdateRag(REF, Rag.RED, NOTE)
 
     def save_form() -> None:
-        handlers._save_form(client, submission, view, update)
+        handlers._save_form(client, submission, view, HOME, update)
 
     ts = "1733130000.000100"
     press = {
@@ -202,7 +204,7 @@ def commands(
         Command("/csip summary", answer("summary")),
         Command("/csip update (opens the form)", answer("update"), "views.open"),
         Command(f"form submitted ({REF} red)", save_form, "views.update"),
-        Command(f"reminder: On track ({REF})", lambda: reminders._press(press, client), "chat.update"),
+        Command(f"reminder: On track ({REF})", lambda: reminders._press(press, client, HOME), "chat.update"),
     ]
 
 

@@ -39,7 +39,8 @@ EXEMPTION = "exemption"
 RED_ALERT = "red_alert"
 ALERT_WINDOW = dt.timedelta(days=1)  # an action gone Red within this is news, once
 ALERTS_ONE_BY_ONE = 5  # more gone Red at once (an import) make one message, not a flood
-WORKBOOK_ROWS = 10_000  # rows of each list in the digest's workbook; a real plan has hundreds
+WORKBOOK_ROWS = 2_000  # rows of each list in the digest's workbook: a real plan has hundreds
+# (BENCHMARKS.md: at 10,000 a list, reading and writing them was 2.6 s of a 100,000-action digest)
 
 
 @dataclass(frozen=True)
