@@ -66,6 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ is not
 
 from common import StatementCounter, database_url, empty_database, print_table
 from seed import CHUNK, Seeded, seed_plan
+from slack_sdk import WebClient
 
 from bot import commands as cmd
 from bot import views
@@ -90,7 +91,6 @@ START = dt.datetime(2024, 12, 1, 9, tzinfo=dt.UTC)
 MONTHS = 12
 PLAN_TEAM = "default"  # the plan seeded, and the one Settings.team_id names
 WORKSPACE = "T0BENCH01"  # the team id Slack sends: it has no plan of its own, so the default is used
-HOME = Workspace(WORKSPACE, is_home=True)  # the bot token's own workspace, as Bolt's auth.test says
 ADMIN = "UADMIN001"  # not the caller: the owner may update 1.1 because they own it
 REF = "1.1"
 NOTE = "Waiting for the provider's revised timetable"
@@ -139,9 +139,10 @@ class SizeResult:
 
 
 def commands(
-    handlers: Handlers, reminders: ReminderHandlers, standin: SlackStandIn, owner: str
+    handlers: Handlers, reminders: ReminderHandlers, standin: SlackStandIn, owner: str, client: WebClient
 ) -> list[Command]:
-    client = handlers.directory.client  # build_app gives listeners and the directory one client
+    # the bot token's own workspace, as Bolt's auth.test says; its people as that client sees them
+    HOME = Workspace(WORKSPACE, is_home=True, directory=SlackDirectory(client))
 
     def slash(words: str) -> dict[str, Any]:
         return {
@@ -364,20 +365,19 @@ def run_size(
             admins=frozenset({ADMIN}),
         )
         client = make_client(settings.slack())
-        directory = SlackDirectory(client)
         clock = TickingClock(seeded.end + dt.timedelta(days=1))
         background = Background()
-        handlers = Handlers(settings.bot().access, open_store, directory, clock, background)
-        reminders = ReminderHandlers(settings.bot().access, open_store, directory, clock, background)
+        handlers = Handlers(settings.bot().access, open_store, clock, background)
+        reminders = ReminderHandlers(settings.bot().access, open_store, clock, background)
         counter = StatementCounter(engine)
         try:
             measured: dict[str, Measured] = {}
-            for command in commands(handlers, reminders, standin, seeded.owner_slack_id):
+            for command in commands(handlers, reminders, standin, seeded.owner_slack_id, client):
                 print(f"  {size:,} actions: {command.name}", file=sys.stderr, flush=True)
                 measured[command.name] = measure(command, counter, standin)
             load = load_average()
             if profiling:
-                for command in commands(handlers, reminders, standin, seeded.owner_slack_id):
+                for command in commands(handlers, reminders, standin, seeded.owner_slack_id, client):
                     profile(command)
             owned = owned_by(open_store, seeded)
         finally:

@@ -13,7 +13,6 @@ from slack_sdk import WebClient
 
 from bot import views
 from bot.config import BotConfig
-from bot.directory import SlackDirectory
 from bot.handlers import Handlers
 from bot.home import HomeTab
 from bot.log_context import REQUEST_ID_KEY
@@ -59,11 +58,10 @@ def build_app(
     # Bolt logs a request whose signature fails, body and all, at INFO. bot.server checks
     # signatures before Bolt sees a request and logs a refusal in one line, without the body.
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
-    directory = SlackDirectory(client)
     background = background or Background(config.work_threads)
-    home = HomeTab(config.access, open_store, directory, clock)
-    handlers = Handlers(config.access, open_store, directory, clock, background, home)
-    reminders = ReminderHandlers(config.access, open_store, directory, clock, background, home)
+    home = HomeTab(config.access, open_store, clock)
+    handlers = Handlers(config.access, open_store, clock, background, home)
+    reminders = ReminderHandlers(config.access, open_store, clock, background, home)
     app.use(_timed_and_named)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)
     app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)

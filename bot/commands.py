@@ -17,6 +17,7 @@ USAGE = {
     "assign": "/csip assign <ref> @someone",
     "summary": "/csip summary [priority]",
     "report": "/csip report [dd/mm/yyyy]",
+    "settings": "/csip settings [digest|governance|management|red-alerts #channel] [admins @a @b]",
 }
 VERBS = frozenset({*USAGE, "mine", "overdue", "help"})
 
@@ -31,6 +32,8 @@ def verb_of(text: str) -> str:
 
 _PRIORITY = re.compile(r"0*[0-9]{1,4}")  # leading zeros as typed; never a huge number
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL_LINK = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_SLACK_ID = re.compile(r"^[CGUW][A-Z0-9]{2,31}$")
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,30 @@ class Reassign:
     user_id: str
 
 
+@dataclass(frozen=True)
+class ShowSettings:
+    pass
+
+
+@dataclass(frozen=True)
+class ChangeSetting:
+    setting: str  # a name from plan.workspaces.SETTINGS
+    ids: tuple[str, ...]  # Slack channel or user ids; none: unset
+
+
 Command = (
-    Help | OpenUpdateModal | UpdateRag | Show | Mine | Overdue | Summary | Report | Reschedule | Reassign
+    Help
+    | OpenUpdateModal
+    | UpdateRag
+    | Show
+    | Mine
+    | Overdue
+    | Summary
+    | Report
+    | Reschedule
+    | Reassign
+    | ShowSettings
+    | ChangeSetting
 )
 
 
@@ -122,6 +147,10 @@ def parse_command(text: str) -> Command:
     if verb == "assign":
         _need(args, 2, "assign")
         return Reassign(parse_ref(args[0]), _mention(args[1]))
+    if verb == "settings":
+        if not args:
+            return ShowSettings()
+        return ChangeSetting(args[0].lower(), tuple(_slack_id(arg) for arg in args[1:]))
     return Help(problem=f"I don't know the command '{verb}'.")
 
 
@@ -150,3 +179,18 @@ def _mention(text: str) -> str:
             f"Mention the new owner with @ so that Slack sends who they are. Usage: {USAGE['assign']}"
         )
     return match.group(1)
+
+
+def _slack_id(text: str) -> str:
+    """A channel or a person as Slack sends them once picked from its list (``<#C…|name>``,
+    ``<@U…>``), or an id typed as it is."""
+    for link in (_CHANNEL_LINK, _MENTION):
+        match = link.match(text)
+        if match:
+            return match.group(1)
+    if _SLACK_ID.match(text):
+        return text
+    raise InputError(
+        f"'{text[:40]}' is not a channel or a person Slack has named: pick them from the list "
+        f"Slack shows as you type # or @. Usage: {USAGE['settings']}"
+    )

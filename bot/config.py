@@ -24,9 +24,14 @@ class SlackConnection:
 
 @dataclass(frozen=True)
 class Access:
-    """Whose plan a request works on, and who may reschedule and reassign any action."""
+    """Whose plan a request works on, and who may reschedule and reassign any action.
 
-    default_team: str = DEFAULT_TEAM
+    ``default_team``: the plan the bot token's own workspace works on when it has none of its
+    own; None when csip is installed in several workspaces (each then has its own plan only).
+    ``admins``: the default plan's administrators from the environment, beside those each
+    workspace keeps in the database (``plan.workspaces``)."""
+
+    default_team: str | None = DEFAULT_TEAM
     admins: frozenset[str] = field(default_factory=frozenset)
 
 

@@ -21,13 +21,13 @@ from slack_sdk.webhook import WebhookClient
 from bot import commands as cmd
 from bot import views
 from bot.config import Access
-from bot.directory import SlackDirectory, identify, person_for_user, resolve_slack_id
+from bot.directory import identify, person_for_user, resolve_slack_id
 from bot.home import HomeTab
 from bot.metrics import HANDLED
 from bot.mrkdwn import escape
 from bot.reminder_handlers import mark_reminder
 from bot.replies import once_saved, replying, send_reply
-from bot.requests import Workspace, caller_for, plan_for, workspace_of
+from bot.requests import Workspace, caller_for, is_admin, plan_for, plan_team, workspace_of
 from bot.work import Background
 from plan.clock import Clock, london_date
 from plan.errors import ChangeSaved, CsipError, InputError, SlackError
@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 class Handlers:
     access: Access
     open_store: StoreFactory
-    directory: SlackDirectory
     clock: Clock
     background: Background
     home: HomeTab | None = None
@@ -147,7 +146,7 @@ class Handlers:
             context = views.ModalContext.load(view.get("private_metadata", ""))
             if context.reminder_channel and context.reminder_ts:
                 where = (context.reminder_channel, context.reminder_ts)
-                mark_reminder(self.open_store, self.directory.client, where, update.ref, what)
+                mark_reminder(self.open_store, client, where, update.ref, what)
             if context.response_url:
                 send_reply(WebhookClient(context.response_url).send, reply)
         except Exception:
@@ -180,6 +179,8 @@ class Handlers:
                 parsed.ref,
                 command.get("response_url"),
             )
+        if isinstance(parsed, cmd.ShowSettings | cmd.ChangeSetting):
+            return self._settings(user_id, workspace, parsed)
         if isinstance(parsed, cmd.UpdateRag | cmd.Reschedule | cmd.Reassign):
             reply = self._update(user_id, workspace, parsed)
             changed.append(parsed.ref)
@@ -199,10 +200,10 @@ class Handlers:
                     return views.report_reply(paragraph(built.report), built.report.as_at)
                 case cmd.Show(ref):
                     plan, action = find_action(store, plan_id, ref)
-                    plan = self._with_owner_resolved(store, plan, action)
+                    plan = self._with_owner_resolved(store, workspace, plan, action)
                     return views.action_card(action, plan, today)
                 case cmd.Mine():
-                    plan = self._plan_of(store, plan_id, user_id)
+                    plan = self._plan_of(store, workspace, plan_id, user_id)
                     return views.action_list("Your actions", list(plan.actions.values()), plan, today)
                 case cmd.Overdue():
                     plan = store.select(plan_id, Which(overdue_on=today))
@@ -222,7 +223,7 @@ class Handlers:
         now = self.clock()
         with self.open_store() as store:
             plan_id = self._plan_id(store, workspace)
-            caller = caller_for(store, self.directory, plan_id, user_id, self.access)
+            caller = caller_for(store, workspace, plan_id, user_id, self.access)
             match parsed:
                 case cmd.UpdateRag(ref, rag, note):
                     plan = update_rag(store, Change(plan_id, caller, ref, now), rag, note)
@@ -233,7 +234,7 @@ class Handlers:
                 case cmd.Reassign(ref, new_user):
 
                     def new_owner() -> Person:
-                        owner = person_for_user(store, self.directory, plan_id, new_user)
+                        owner = person_for_user(store, workspace.directory, plan_id, new_user)
                         if owner is None:
                             raise SlackError("Slack could not tell me who that is. Please try again.")
                         return owner
@@ -246,6 +247,27 @@ class Handlers:
                 (action,) = plan.actions.values()
                 return views.updated_reply(action, plan, london_date(now), what)
 
+    def _settings(
+        self, user_id: str, workspace: Workspace, parsed: cmd.ShowSettings | cmd.ChangeSetting
+    ) -> views.Reply:
+        """Anyone may see where the workspace's posts go; only its administrators change it."""
+        with self.open_store() as store:
+            team = plan_team(store, workspace, self.access)
+            settings = store.workspace_settings(team)
+            falls_back = team == self.access.default_team
+            if isinstance(parsed, cmd.ShowSettings):
+                return views.settings_reply(settings, falls_back)
+            if not is_admin(store, workspace, user_id, self.access):
+                raise InputError("Only this workspace's csip administrators can change its settings.")
+            settings = settings.changed(parsed.setting, parsed.ids)
+            store.save_workspace_settings(settings, self.clock())
+            store.commit()
+        log.info("workspace %s: %s set by %s", team, parsed.setting, user_id)
+        saved = f"Saved: {parsed.setting}."
+        if parsed.setting == "admins" and user_id not in settings.admins:
+            saved += " You are no longer one of this workspace's administrators."
+        return views.settings_reply(settings, falls_back, saved)
+
     def _open_modal(
         self,
         client: WebClient,
@@ -257,7 +279,7 @@ class Handlers:
     ) -> views.Reply | None:
         with self.open_store() as store:
             plan_id = self._plan_id(store, workspace)
-            choices = list(self._plan_of(store, plan_id, user_id).actions.values())
+            choices = list(self._plan_of(store, workspace, plan_id, user_id).actions.values())
             if ref is not None:
                 _, chosen = find_action(store, plan_id, ref)
                 choices = [chosen, *(a for a in choices if a.ref != chosen.ref)]
@@ -307,19 +329,21 @@ class Handlers:
     def _plan_id(self, store: PlanStore, workspace: Workspace) -> int:
         return plan_for(store, workspace, self.access)
 
-    def _plan_of(self, store: PlanStore, plan_id: int, user_id: str) -> PlanView:
+    def _plan_of(self, store: PlanStore, workspace: Workspace, plan_id: int, user_id: str) -> PlanView:
         """The caller's actions (owned or delegated), as they stand."""
-        person = identify(store, self.directory, plan_id, user_id)
+        person = identify(store, workspace.directory, plan_id, user_id)
         if person is None:
             raise InputError("I can't find you in the plan: your Slack e-mail is not an owner's.")
         return store.select(plan_id, Which(person_id=person.id))
 
-    def _with_owner_resolved(self, store: PlanStore, plan: PlanView, action: ActionState) -> PlanView:
+    def _with_owner_resolved(
+        self, store: PlanStore, workspace: Workspace, plan: PlanView, action: ActionState
+    ) -> PlanView:
         owner = plan.person(action.owner_id)
         if owner is None or owner.slack_user_id:
             return plan
         try:
-            resolved = resolve_slack_id(store, self.directory, plan.plan_id, owner)
+            resolved = resolve_slack_id(store, workspace.directory, plan.plan_id, owner)
         except SlackApiError:  # the reply still goes, naming the owner instead of mentioning
             return plan
         return PlanView(plan.plan_id, plan.priorities, {**plan.people, owner.id: resolved}, plan.actions)

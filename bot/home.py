@@ -25,9 +25,9 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks import context, packed_lines, person_name, rag_badge, rag_line, section
 from bot.config import Access
-from bot.directory import SlackDirectory, identify
+from bot.directory import identify
 from bot.mrkdwn import clip, escape
-from bot.requests import Workspace, plan_for
+from bot.requests import Workspace, is_admin, plan_for
 from bot.views import OPEN_UPDATE_MODAL
 from plan.clock import Clock, london_date
 from plan.errors import CsipError
@@ -136,7 +136,6 @@ class HomeTab:
 
     access: Access
     open_store: StoreFactory
-    directory: SlackDirectory
     clock: Clock
 
     def publish(self, client: WebClient, user_id: str, workspace: Workspace) -> None:
@@ -148,13 +147,14 @@ class HomeTab:
                 view = {"type": "home", "blocks": [section(escape(str(error))).to_dict()]}
                 client.views_publish(user_id=user_id, view=view)
                 return
-            person = identify(store, self.directory, plan_id, user_id)
+            person = identify(store, workspace.directory, plan_id, user_id)
             mine = (
                 store.select(plan_id, Which(person_id=person.id)) if person else PlanView(plan_id, {}, {}, {})
             )
             leads = {priority.lead_id for priority in store.priorities(plan_id).values()}
             headline = None
-            if user_id in self.access.admins or (person is not None and person.id in leads):
+            leading = person is not None and person.id in leads
+            if leading or is_admin(store, workspace, user_id, self.access):
                 figures = figures_from_tally(store.tally(plan_id, today), today)
                 headline = Headline(figures, store.shortlist(plan_id, Which(rag=Rag.RED), HEADLINE_REDS))
         client.views_publish(

@@ -17,7 +17,6 @@ from slack_sdk import WebClient
 
 from bot import views
 from bot.config import Access
-from bot.directory import SlackDirectory
 from bot.home import HomeTab
 from bot.reminder_buttons import COMPLETE_FORM, CONFIRM, MENU, REMINDER, SNOOZE_DAYS, mark_done, menu_choice
 from bot.replies import once_saved, replying
@@ -61,7 +60,6 @@ def mark_reminder(
 class ReminderHandlers:
     access: Access
     open_store: StoreFactory
-    directory: SlackDirectory
     clock: Clock
     background: Background
     home: HomeTab | None = None
@@ -118,7 +116,7 @@ class ReminderHandlers:
         self, store: PlanStore, user_id: str, workspace: Workspace, ref: str, now: dt.datetime
     ) -> Change:
         plan_id = plan_for(store, workspace, self.access)
-        return Change(plan_id, caller_for(store, self.directory, plan_id, user_id, self.access), ref, now)
+        return Change(plan_id, caller_for(store, workspace, plan_id, user_id, self.access), ref, now)
 
     def _ask_reason(
         self,

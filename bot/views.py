@@ -44,6 +44,7 @@ from plan.model import ActionState, PlanView, Rag
 from plan.parsing import due_text, plural, uk_date
 from plan.rules import NOTE_LIMIT, is_overdue, overdue_text, sort_by_ref, working_days_overdue
 from plan.rules import worst_first as by_severity
+from plan.workspaces import WorkspaceSettings
 
 LIST_LIMIT = 40  # lines in one list reply: more is a wall of text on a phone
 OPEN_UPDATE_MODAL = "open_update_modal"
@@ -84,12 +85,42 @@ def help_reply(problem: str = "") -> Reply:
         f"`{USAGE['report']}`: the committee paragraph as at a date, with the Word version on request",
         f"`{USAGE['due']}`: reschedule (priority leads and admins)",
         f"`{USAGE['assign']}`: reassign (priority leads and admins)",
+        "`/csip settings`: where scheduled posts go, and who administers csip here (admins change them)",
     ]
     blocks: list[Block] = []
     if problem:
         blocks.append(section(f":warning: {escape(problem)}"))
     blocks.append(section("\n".join(lines)))
     return _reply(problem or "csip help", blocks)
+
+
+def settings_reply(settings: WorkspaceSettings, falls_back: bool, saved: str = "") -> Reply:
+    """A workspace's settings, each in the plan's words. A setting not set here is the
+    install's own (``falls_back``: the environment's, in a single-workspace install) or off.
+    Administrators are named in a reply only the asker sees: nobody is notified."""
+    unset = "not set here (the install's own applies)" if falls_back else "not set: nothing is posted"
+
+    def channels(*ids: str | None) -> str:
+        return ", ".join(f"<#{escape(channel)}>" for channel in ids if channel) or unset
+
+    admins = ", ".join(f"<@{escape(user)}>" for user in sorted(settings.admins)) or "none set here"
+    if falls_back:
+        admins += ", and those the install names (CSIP_ADMINS)"
+    lines = [
+        "*csip's settings for this workspace*",
+        f"Weekly digest (`digest`): {channels(*settings.digest_channels)}",
+        f"Monthly exemption report (`governance`): {channels(settings.governance_channel)}",
+        f"Long-overdue escalations (`management`): {channels(settings.management_channel)}",
+        "A line when an action goes Red (`red-alerts`): "
+        + channels(settings.red_alert_channel or settings.management_channel),
+        f"Administrators (`admins`): {admins}",
+    ]
+    blocks: list[Block] = []
+    if saved:
+        blocks.append(section(f":white_check_mark: {escape(saved)}"))
+    blocks.append(section("\n".join(lines)))
+    blocks.append(context(f"Change one: `{escape(USAGE['settings'])}`. csip must be in each channel."))
+    return _reply(saved or "csip's settings for this workspace", blocks)
 
 
 def action_card(action: ActionState, view: PlanView, today: dt.date, title: str = "") -> Reply:

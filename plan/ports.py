@@ -24,6 +24,7 @@ from plan.history import PlanHistory
 from plan.importing import ActionSpec, PrioritySpec
 from plan.model import Event, Person, PlanView, Priority, Rag, Shortlist
 from plan.reminders import Attention, OwnerShortlist
+from plan.workspaces import WorkspaceSettings
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,20 @@ class PlanStore(Protocol):
     def find_or_create_plan(self, team_id: str) -> int:
         """The plan of a Slack workspace, created empty (and committed) if it has none: for the
         import, the one use case that may start a plan."""
+        ...
+
+    def plan_teams(self) -> list[str]:
+        """The workspace (team id) of every plan: the scheduler serves each that is installed."""
+        ...
+
+    # --- a workspace's own settings -----------------------------------------------------
+
+    def workspace_settings(self, team_id: str) -> WorkspaceSettings:
+        """What the workspace's administrators have set (all unset if nothing yet)."""
+        ...
+
+    def save_workspace_settings(self, settings: WorkspaceSettings, now: dt.datetime) -> None:
+        """Keep ``settings`` as the workspace's, replacing what it had; lands on ``commit``."""
         ...
 
     # --- actions, as they stand or stood ------------------------------------------------

@@ -39,7 +39,8 @@ from plan.model import (
 from plan.ports import Which
 from plan.reminders import Attention, OwnerShortlist, Why
 from plan.rules import SEVERITY
-from storage import states
+from plan.workspaces import WorkspaceSettings
+from storage import states, workspaces
 from storage.deliveries import SqlDeliveries
 from storage.states import (
     ACTIONS,
@@ -94,6 +95,15 @@ class SqlPlanStore:
             self.session.rollback()
             return self.session.scalars(select(PlanRow.id).where(PlanRow.team_id == team_id)).one()
         return row.id
+
+    def plan_teams(self) -> list[str]:
+        return workspaces.plan_teams(self.session)
+
+    def workspace_settings(self, team_id: str) -> WorkspaceSettings:
+        return workspaces.read(self.session, team_id)
+
+    def save_workspace_settings(self, settings: WorkspaceSettings, now: dt.datetime) -> None:
+        workspaces.save(self.session, settings, now)
 
     def load(self, plan_id: int, as_at: dt.datetime | None = None) -> PlanView:
         return self._view(plan_id, valid_at(plan_id, as_at))

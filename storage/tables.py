@@ -270,3 +270,22 @@ class SeenRequestRow(Base):
     __table_args__ = (Index("ix_seen_requests_seen_at", "seen_at"),)
     signature: Mapped[str] = mapped_column(String(100), primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class WorkspaceSettingsRow(Base):
+    """What a workspace's administrators set (``plan.workspaces``): its channels and admins.
+    Lists are kept as comma-separated ids; an empty text or NULL is unset.
+
+    The tables of Slack's installations (``slack_installations``, ``slack_bots``) and of the
+    install flow's states (``slack_oauth_states``) are slack_sdk's own: migration 0007 creates
+    them as its SQLAlchemy stores describe them, and ``tests/test_install.py`` holds the two
+    to each other. Nothing in csip reads them but those stores."""
+
+    __tablename__ = "workspace_settings"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    digest_channels: Mapped[str] = mapped_column(Text, default="")
+    governance_channel: Mapped[str | None] = mapped_column(String(32))
+    management_channel: Mapped[str | None] = mapped_column(String(32))
+    red_alert_channel: Mapped[str | None] = mapped_column(String(32))
+    admins: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -53,6 +53,7 @@ from plan.model import (
 from plan.ports import StoreFactory, Which
 from plan.reminders import Attention, OwnerShortlist, shortlists
 from plan.rules import is_overdue, worst_first
+from plan.workspaces import WorkspaceSettings
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class MemoryData:
     actions: dict[int, tuple[int, ActionRecord]] = field(default_factory=dict)  # by id: (plan, record)
     events: dict[int, list[Event]] = field(default_factory=dict)  # by plan, as appended
     snoozes: list[Snooze] = field(default_factory=list)
+    workspaces: dict[str, WorkspaceSettings] = field(default_factory=dict)
     deliveries: dict[int, DeliveryRecord] = field(default_factory=dict)
     last_id: int = 0  # one sequence for every kind of id
 
@@ -106,6 +108,7 @@ class MemoryData:
             actions=dict(self.actions),
             events={plan: list(events) for plan, events in self.events.items()},
             snoozes=list(self.snoozes),
+            workspaces=dict(self.workspaces),
             deliveries=dict(self.deliveries),
             last_id=self.last_id,
         )
@@ -157,6 +160,15 @@ class MemoryPlanStore:
 
     def find_plan_id(self, team_id: str) -> int | None:
         return self.data.plans.get(team_id)
+
+    def plan_teams(self) -> list[str]:
+        return sorted(self.data.plans, key=self.data.plans.__getitem__)
+
+    def workspace_settings(self, team_id: str) -> WorkspaceSettings:
+        return self.data.workspaces.get(team_id, WorkspaceSettings(team_id))
+
+    def save_workspace_settings(self, settings: WorkspaceSettings, now: dt.datetime) -> None:
+        self.writing().workspaces[settings.team_id] = settings
 
     def find_or_create_plan(self, team_id: str) -> int:
         found = self.find_plan_id(team_id)

@@ -17,7 +17,6 @@ from slack_sdk.webhook import WebhookResponse
 from sqlalchemy import Engine
 
 from bot.config import Access
-from bot.directory import SlackDirectory
 from bot.handlers import Handlers
 from bot.work import AtOnce
 from csip.cli import main
@@ -45,9 +44,9 @@ def ask(open_store: StoreFactory, text: str, team_id: str = HOME) -> list[str]:
         return WebhookResponse(url="", status_code=200, body="ok", headers={})
 
     client = WebClient(token="xoxb-test", base_url=NOWHERE)
-    handlers = Handlers(Access(), open_store, SlackDirectory(client), lambda: NOW, AtOnce())
+    handlers = Handlers(Access(), open_store, lambda: NOW, AtOnce())
     command = {"text": text, "user_id": "UALICE", "team_id": team_id, "trigger_id": "t1"}
-    context = BoltContext()
+    context = BoltContext(client=client)
     context["authorize_result"] = AuthorizeResult(enterprise_id=None, team_id=HOME)  # as auth.test said
     handlers.on_csip(cast(Ack, lambda: None), command, cast(Respond, respond), client, context)
     return replies

@@ -18,6 +18,7 @@ from plan.figures import count_plan, tally
 from plan.model import Event, EventKind, Rag, Source
 from plan.ports import PlanStore, StoreFactory, Which
 from plan.service import import_sheet
+from plan.workspaces import WorkspaceSettings
 from sheets.cells import Cell
 from sheets.rows import read_sheet
 from tests.conftest import Databases
@@ -89,6 +90,40 @@ def test_each_workspace_has_its_own_plan(open_store: StoreFactory) -> None:
 
 
 # --- the unit of work ----------------------------------------------------------------------
+
+
+def test_plan_teams_are_every_plans_workspace_in_the_order_made(open_store: StoreFactory) -> None:
+    imported(open_store, team="T2")
+    imported(open_store, team="T1")
+    with open_store() as store:
+        assert store.plan_teams() == ["T2", "T1"]
+
+
+def test_a_workspace_with_no_settings_has_them_all_unset(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        assert store.workspace_settings("T9") == WorkspaceSettings("T9")
+
+
+def test_workspace_settings_are_kept_whole_and_per_workspace(open_store: StoreFactory) -> None:
+    ours = WorkspaceSettings("T1", ("C1", "C2"), "CGOV", None, "CRED", frozenset({"U1", "U2"}))
+    with open_store() as store:
+        store.save_workspace_settings(ours, NOW)
+        store.save_workspace_settings(WorkspaceSettings("T2", admins=frozenset({"U9"})), NOW)
+        store.commit()
+    with open_store() as store:
+        assert store.workspace_settings("T1") == ours
+        assert store.workspace_settings("T2") == WorkspaceSettings("T2", admins=frozenset({"U9"}))
+        store.save_workspace_settings(WorkspaceSettings("T1", ("C3",)), NOW)  # replaced whole
+        store.commit()
+    with open_store() as store:
+        assert store.workspace_settings("T1") == WorkspaceSettings("T1", ("C3",))
+
+
+def test_workspace_settings_land_only_on_commit(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        store.save_workspace_settings(WorkspaceSettings("T1", ("C1",)), NOW)
+    with open_store() as store:
+        assert store.workspace_settings("T1") == WorkspaceSettings("T1")
 
 
 def test_a_store_closed_without_a_commit_leaves_nothing(open_store: StoreFactory) -> None:
