@@ -15,6 +15,7 @@ from bot import views
 from bot.config import BotConfig
 from bot.handlers import Handlers
 from bot.home import HomeTab
+from bot.installs import NOT_INSTALLED, Installs, oauth_settings
 from bot.log_context import REQUEST_ID_KEY
 from bot.metrics import ACK_SECONDS
 from bot.reminder_buttons import REMINDER
@@ -35,15 +36,18 @@ def build_app(
     socket_mode: bool = False,
     background: Background | None = None,
     one_at_a_time: bool = False,
+    installs: Installs | None = None,
 ) -> App:
     """The Slack app; over HTTP every request's signature is checked against the signing secret.
 
     Listeners ack and hand their work to ``background`` (a pool of its own by default).
     ``one_at_a_time``: each request is done, listener and work, before ``dispatch`` returns
     (with a ``background`` that runs work at once): the console workspace reads that way.
+    ``installs``: csip serves every workspace that installs it (``bot.installs``), each request
+    with its workspace's own token; without, the one bot token's workspace.
     """
     slack = config.slack
-    if not slack.bot_token:
+    if installs is None and not slack.bot_token:
         raise SetupError("SLACK_BOT_TOKEN is not set: see 'Create the Slack app' in the README.")
     if not socket_mode and not slack.signing_secret:
         raise SetupError("SLACK_SIGNING_SECRET is not set: see 'Create the Slack app' in the README.")
@@ -54,6 +58,8 @@ def build_app(
         signing_secret=slack.signing_secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=one_at_a_time,
+        oauth_settings=oauth_settings(installs, open_store, clock) if installs else None,
+        user_facing_authorize_error_message=NOT_INSTALLED if installs else None,
     )
     # Bolt logs a request whose signature fails, body and all, at INFO. bot.server checks
     # signatures before Bolt sees a request and logs a refusal in one line, without the body.

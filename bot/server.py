@@ -11,7 +11,7 @@ import time
 import uvicorn
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -86,7 +86,31 @@ def asgi_app(
         response = await run_in_threadpool(bolt.dispatch, bolt_request)
         return to_starlette_response(response)
 
-    return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), *health_routes(health)])
+    events = Route(EVENTS_PATH, slack_events, methods=["POST"])
+    return Starlette(routes=[events, *install_routes(bolt), *health_routes(health)])
+
+
+def install_routes(bolt: App) -> list[Route]:
+    """With several workspaces (``bot.installs``): the install page and Slack's redirect back
+    to it, which Bolt's OAuth flow answers. Both are plain GETs from a browser: unsigned, and
+    the flow checks its own state (kept in the database, and in a cookie of the browser that
+    began the install)."""
+    flow = bolt.oauth_flow
+    if flow is None:
+        return []
+
+    async def install(request: Request) -> Response:
+        response = await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b""))
+        return to_starlette_response(response)
+
+    async def redirected(request: Request) -> Response:
+        response = await run_in_threadpool(flow.handle_callback, to_bolt_request(request, b""))
+        return to_starlette_response(response)
+
+    return [
+        Route(flow.install_path, install, methods=["GET"]),
+        Route(flow.redirect_uri_path, redirected, methods=["GET"]),
+    ]
 
 
 async def read_body(request: Request) -> bytes:
@@ -152,12 +176,15 @@ def serve(
     seen: SeenRequests,
     health: Health | None = None,
 ) -> None:
-    """Socket Mode when SLACK_APP_TOKEN is set, with /healthz, /readyz and /metrics served on
-    ``port`` beside it; otherwise HTTP under uvicorn, all on ``port``. Blocks until stopped."""
+    """Socket Mode when SLACK_APP_TOKEN is set, with /healthz, /readyz and /metrics (and the
+    install pages, with several workspaces) served on ``port`` beside it; otherwise HTTP under
+    uvicorn, all on ``port``. Blocks until stopped."""
     if app_token:
         log.info("starting in Socket Mode; health and metrics on http://%s:%d", host, port)
-        checks = uvicorn.Server(uvicorn.Config(Starlette(routes=health_routes(health)), host=host, port=port,
-                                               log_level="warning", access_log=False))  # fmt: skip
+        beside = Starlette(routes=[*install_routes(app), *health_routes(health)])
+        checks = uvicorn.Server(
+            uvicorn.Config(beside, host=host, port=port, log_level="warning", access_log=False)
+        )
         threading.Thread(target=checks.run, name="csip-health", daemon=True).start()
         SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return

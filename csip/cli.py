@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from csip.arguments import date_argument, instant
 from csip.reporting import add_commands as add_report_commands
+from csip.workspaces import add_commands as add_workspace_commands
 
 if TYPE_CHECKING:
     from csip.settings import Settings
@@ -49,7 +50,9 @@ ENVIRONMENT = """settings, read from the environment:
   SLACK_BOT_TOKEN              xoxb-…, for csip serve and run-due
   SLACK_SIGNING_SECRET         for csip serve over HTTP
   SLACK_APP_TOKEN              xapp-…: csip serve uses Socket Mode
-  SLACK_API_URL                https://slack.com/api/ (GovSlack has its own)"""
+  SLACK_API_URL                https://slack.com/api/ (GovSlack has its own)
+  SLACK_CLIENT_ID              with SLACK_CLIENT_SECRET instead of a bot token: csip serve
+  SLACK_CLIENT_SECRET          installs in several workspaces through /slack/install"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from csip.settings import Settings
 
     try:
-        return int(args.run(args, Settings()))
+        settings = Settings() if args.team is None else Settings(team_id=args.team)
+        return int(args.run(args, settings))
     except KeyboardInterrupt:
         return 130
     except Exception as error:
@@ -81,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"csip {_version()}")
     parser.add_argument("--debug", action="store_true", help="on a failure, show the traceback")
+    parser.add_argument(
+        "--team", help="the workspace (team id) whose plan to work on (default: CSIP_TEAM_ID)"
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     imp = commands.add_parser("import", help="load or update the plan from a .xlsx or .csv tracker")
@@ -113,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         preview.set_defaults(run=run_preview, kind=kind)
 
     add_report_commands(commands)
+    add_workspace_commands(commands)
 
     doctor = commands.add_parser("doctor", help="check the database, the token, scopes, channels and owners")
     doctor.set_defaults(run=run_doctor)
@@ -165,7 +173,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     with progress(f"Importing {plural(len(sheet.rows), 'action')}…"), open_store() as store:
         changes = import_sheet(
             store,
-            settings.team_id,
+            settings.plan_team(),
             sheet.rows,
             now=utc_now(),
             as_of=args.as_of,
@@ -187,7 +195,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
     open_store = open_database(settings)
     with open_store() as store:
-        view = store.load(existing_plan(store, settings.team_id))
+        view = store.load(existing_plan(store, settings.plan_team()))
     write_grid(args.path, export_grid(view))
     print(f"{args.path}: {plural(len(view.actions), 'action')} written")
     return 0
@@ -231,30 +239,29 @@ def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_due_now(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack_client import make_client
-    from csip.wiring import open_database
+    from csip.wiring import open_serving, workspaces_served
     from plan.clock import utc_now
-    from plan.errors import SetupError
-    from schedules.tick import run_due
+    from schedules.workspaces import run_due_everywhere
 
-    if not settings.slack_bot_token:
-        raise SetupError("SLACK_BOT_TOKEN is not set: csip needs it to send.")
     # At a time given with --now, that time throughout; otherwise the clock as sending goes on.
     clock = None if args.now else utc_now
-    client = make_client(settings.slack())
-    report = run_due(open_database(settings), client, settings.schedule(), args.now or utc_now(), clock)
-    print(report)
-    return 0 if not report.outcomes.get("failed") else 1
+    open_store, seen = open_serving(settings)
+    served = workspaces_served(settings, seen.engine)
+    ticks = run_due_everywhere(open_store, served, settings.schedule(), args.now or utc_now(), clock)
+    print(ticks)
+    return 1 if ticks.sends_failed else 0
 
 
 def run_preview(args: argparse.Namespace, settings: Settings) -> int:
     import json
+    from dataclasses import replace
 
     from csip.wiring import open_database
     from plan.clock import utc_now
     from schedules.preview import preview
 
-    payloads = preview(open_database(settings), settings.schedule(), args.kind, args.now or utc_now())
+    schedule = replace(settings.schedule(), team_id=settings.plan_team())
+    payloads = preview(open_database(settings), schedule, args.kind, args.now or utc_now())
     print(json.dumps(payloads, indent=2, ensure_ascii=False))
     return 0
 
@@ -269,20 +276,30 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_app
     from bot.server import serve
     from csip.logs import configure as configure_logs
-    from csip.wiring import open_serving, serving_health
+    from csip.wiring import installs, open_serving, serving_health, workspaces_served
     from plan.clock import utc_now
     from schedules.scheduler import start_ticking
 
     configure_logs()
+    for name in settings.ignored_with_several_workspaces():
+        log.warning(
+            "%s is set but not used: with several workspaces, each sets its own (/csip settings)", name
+        )
     open_store, seen = open_serving(settings)
     health = serving_health(settings, seen.engine)
-    app = build_app(settings.bot(), open_store, socket_mode=bool(settings.slack_app_token))
+    app = build_app(
+        settings.bot(),
+        open_store,
+        socket_mode=bool(settings.slack_app_token),
+        installs=installs(settings, seen.engine),
+    )
     schedule = settings.schedule()
+    served = workspaces_served(settings, seen.engine, app.client)
 
     def tick() -> object:
-        from schedules.tick import run_due
+        from schedules.workspaces import run_due_everywhere
 
-        return run_due(open_store, app.client, schedule, utc_now(), utc_now)
+        return run_due_everywhere(open_store, served, schedule, utc_now(), utc_now)
 
     scheduler = start_ticking(tick, settings.tick_minutes, health.ticked)
     try:

@@ -46,7 +46,7 @@ def checks(settings: Settings) -> Iterator[Check]:
         return
     open_store = store_factory(connect(settings.database_url))
     with open_store() as store:
-        plan_id = store.find_plan_id(settings.team_id)
+        plan_id = store.find_plan_id(settings.plan_team())
         actions = len(store.refs(plan_id)) if plan_id is not None else 0
     yield database
     if plan_id is None:

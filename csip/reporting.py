@@ -58,7 +58,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     with progress(f"Building the report as at {uk_date(as_at)}…"), open_database(settings)() as store:
         built = report_as_at(
             store,
-            existing_plan(store, settings.team_id),
+            existing_plan(store, settings.plan_team()),
             as_at,
             start=args.start,
             compare=args.compare,
@@ -84,7 +84,7 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
     from reports.files import write_bytes
 
     with open_database(settings)() as store:
-        history = store.history(existing_plan(store, settings.team_id))
+        history = store.history(existing_plan(store, settings.plan_team()))
     ref = parse_ref(args.ref) if args.ref else None
     if ref is not None and ref not in {record.ref for record in history.records}:
         raise InputError(f"There is no action {ref}.")

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.config import DEFAULT_TEAM, Access, BotConfig, SlackConnection
+from plan.errors import SetupError
 from storage import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
@@ -53,6 +54,14 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "CSIP_SLACK_APP_TOKEN")
     )
+    # Several workspaces, each installing csip through Slack's OAuth flow, instead of one
+    # SLACK_BOT_TOKEN: the app's credentials (Basic Information → App Credentials).
+    slack_client_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CLIENT_ID", "CSIP_SLACK_CLIENT_ID")
+    )
+    slack_client_secret: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CLIENT_SECRET", "CSIP_SLACK_CLIENT_SECRET")
+    )
     # GovSlack and tests use another host; slack_sdk wants the trailing "/api/".
     slack_api_url: str = Field(
         default="https://slack.com/api/",
@@ -72,6 +81,41 @@ class Settings(BaseSettings):
     def _end_with_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
 
+    @property
+    def several_workspaces(self) -> bool:
+        """Installed through Slack's OAuth flow in any number of workspaces, rather than in one
+        with a bot token. Each workspace then has its own plan, channels and admins only."""
+        if self.slack_client_id and self.slack_client_secret:
+            if self.slack_bot_token:
+                raise SetupError(
+                    "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: set the bot token for one "
+                    "workspace, or the client id and secret for several, not both."
+                )
+            return True
+        if self.slack_client_id or self.slack_client_secret:
+            raise SetupError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: set both, or neither.")
+        return False
+
+    def plan_team(self) -> str:
+        """The workspace whose plan a command works on. With several workspaces there is no
+        default one: the command must say which (``csip --team T… …`` or CSIP_TEAM_ID)."""
+        if self.team_id == DEFAULT_TEAM and self.several_workspaces:
+            raise SetupError(
+                "csip serves several workspaces: say whose plan with `csip --team T… <command>`."
+            )
+        return self.team_id
+
+    def ignored_with_several_workspaces(self) -> list[str]:
+        """Settings that apply to a single-workspace install only, set anyway."""
+        ignored = {
+            "CSIP_ADMINS": self.admins,
+            "CSIP_DIGEST_CHANNELS": self.digest_channels,
+            "CSIP_GOVERNANCE_CHANNEL": self.governance_channel,
+            "CSIP_MANAGEMENT_CHANNEL": self.management_channel,
+            "CSIP_RED_ALERT_CHANNEL": self.red_alert_channel,
+        }
+        return [name for name, value in ignored.items() if value] if self.several_workspaces else []
+
     def slack(self) -> SlackConnection:
         return SlackConnection(
             bot_token=self.slack_bot_token,
@@ -81,20 +125,25 @@ class Settings(BaseSettings):
         )
 
     def bot(self) -> BotConfig:
+        """With several workspaces there is no default plan, and no admin for all of them."""
+        if self.several_workspaces:
+            return BotConfig(self.slack(), Access(None, frozenset()), self.work_threads)
         return BotConfig(self.slack(), Access(self.team_id, self.admins), self.work_threads)
 
     def schedule(self) -> Schedule:
         from plan.reminders import ReminderRules  # loads the bank holidays: only for the scheduler
         from schedules.config import Channels, Schedule
 
+        # With several workspaces, each sets its own channels (schedules.workspaces).
+        channels = Channels(
+            self.digest_channels,
+            self.governance_channel,
+            self.management_channel,
+            self.red_alert_channel or self.management_channel,
+        )
         return Schedule(
             team_id=self.team_id,
-            channels=Channels(
-                self.digest_channels,
-                self.governance_channel,
-                self.management_channel,
-                self.red_alert_channel or self.management_channel,
-            ),
+            channels=Channels() if self.several_workspaces else channels,
             rules=ReminderRules(
                 remind_before=self.remind_before_working_days,
                 escalate_to_lead_after=self.escalate_to_lead_after,

@@ -16,8 +16,12 @@ from storage.requests import SqlSeenRequests
 from storage.store import SqlStoreFactory, store_factory
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from bot.health import Health
+    from bot.installs import Installs
     from csip.settings import Settings
+    from schedules.workspaces import Workspaces
 
 
 def open_database(settings: Settings) -> SqlStoreFactory:
@@ -66,3 +70,42 @@ def serving_health(settings: Settings, engine: Engine) -> Health:
     _delivery_counts = DeliveryCounts()
     REGISTRY.register(_delivery_counts)
     return Health(lambda: database_answers(engine), settings.tick_minutes)
+
+
+def installs(settings: Settings, engine: Engine) -> Installs | None:
+    """Slack's installations and the install flow's states, kept by slack_sdk's SQLAlchemy
+    stores in csip's own database (migration 0007 made their tables): None for a
+    single-workspace install."""
+    client_id, client_secret = settings.slack_client_id, settings.slack_client_secret
+    if not settings.several_workspaces or not client_id or not client_secret:
+        return None
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+    from bot.installs import Installs
+    from csip.manifest import BOT_SCOPES
+
+    return Installs(
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=BOT_SCOPES,
+        installations=SQLAlchemyInstallationStore(client_id, engine),
+        states=SQLAlchemyOAuthStateStore(600, engine),
+    )
+
+
+def workspaces_served(settings: Settings, engine: Engine, client: WebClient | None = None) -> Workspaces:
+    """Whom the scheduler sends for: the bot token's workspace (with ``client``, else one made
+    from the settings), or every workspace csip is installed in."""
+    from bot.slack_client import make_client
+    from plan.errors import SetupError
+    from schedules.workspaces import OneWorkspace
+
+    found = installs(settings, engine)
+    if found is not None:
+        from bot.installs import InstalledWorkspaces
+
+        return InstalledWorkspaces(found.installations, settings.slack())
+    if not settings.slack_bot_token:
+        raise SetupError("SLACK_BOT_TOKEN is not set: csip needs it to send.")
+    return OneWorkspace(settings.team_id, client or make_client(settings.slack()))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from plan.calendar import WorkingCalendar
 from plan.errors import SetupError
 from plan.ports import StoreFactory
 from plan.service import existing_plan
-from schedules.config import Schedule
+from schedules.config import Schedule, channels_for
 from schedules.planning import DIGEST, EXEMPTION, Planner, latest_slots
 
 
@@ -23,14 +24,21 @@ def preview(
 
     Without Slack, owners not yet matched to a Slack user show as unreachable.
     """
-    if kind == DIGEST and not schedule.channels.digest:
-        raise SetupError("CSIP_DIGEST_CHANNELS is not set: name the channel ids the digest goes to.")
-    if kind == EXEMPTION and not schedule.channels.governance:
-        raise SetupError("CSIP_GOVERNANCE_CHANNEL is not set: name the channel id for the report.")
     calendar = WorkingCalendar(schedule.send_time)
-    slot = next(slot for slot in latest_slots(now, calendar, schedule) if slot.kind == kind)
     with open_store() as store:
         plan_id = existing_plan(store, schedule.team_id)
+        own = channels_for(store.workspace_settings(schedule.team_id), schedule.channels)
+        schedule = replace(schedule, channels=own)
+        if kind == DIGEST and not own.digest:
+            raise SetupError(
+                "No digest channel is set: `/csip settings digest #channel`, or CSIP_DIGEST_CHANNELS."
+            )
+        if kind == EXEMPTION and not own.governance:
+            raise SetupError(
+                "No governance channel is set: `/csip settings governance #channel` "
+                "or CSIP_GOVERNANCE_CHANNEL."
+            )
+        slot = next(slot for slot in latest_slots(now, calendar, schedule) if slot.kind == kind)
         deliveries = Planner(schedule, calendar, directory=None).plan(store, plan_id, slot)
     return [
         _call(message, index) for delivery in deliveries for index, message in enumerate(delivery.messages)

@@ -67,7 +67,7 @@ def test_preview_without_channels_says_what_to_set(
 ) -> None:
     monkeypatch.delenv("CSIP_DIGEST_CHANNELS")
     assert csip("digest", "--preview") == 2
-    assert "CSIP_DIGEST_CHANNELS is not set" in capsys.readouterr().err
+    assert "No digest channel is set" in capsys.readouterr().err
 
 
 def test_run_due_sends_once(csip: Any, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]) -> None:

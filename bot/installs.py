@@ -1,0 +1,101 @@
+"""Several councils on one install: Slack's OAuth install flow, and each workspace's token.
+
+A council adds csip to its workspace at ``/slack/install``; Slack sends the installer back to
+``/slack/oauth_redirect``, where Bolt swaps the code for a bot token and keeps it through
+slack_sdk's installation store (in csip's database, created by its migrations). Every request
+is then authorised by the installation of the workspace it came from; a workspace without one
+is told to install csip and nothing else happens. Whoever installed csip becomes the
+workspace's first administrator, so that someone can set its channels (`/csip settings`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from slack_bolt import BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.state_store import OAuthStateStore
+
+from bot.config import SlackConnection
+from bot.slack_client import make_client
+from plan.clock import Clock
+from plan.ports import PlanStore, StoreFactory
+
+log = logging.getLogger(__name__)
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+NOT_INSTALLED = (
+    ":warning: csip is not installed in this workspace, so it keeps no plan here and changed "
+    "nothing. A workspace administrator can add it from the install page their csip operator gives."
+)
+
+
+@dataclass(frozen=True)
+class Installs:
+    """The app's OAuth credentials, and where installations and the flow's states are kept."""
+
+    client_id: str
+    client_secret: str
+    scopes: Sequence[str]
+    installations: InstallationStore
+    states: OAuthStateStore
+    state_seconds: int = 600  # an install begun must be finished within this
+
+
+def oauth_settings(installs: Installs, open_store: StoreFactory, clock: Clock) -> OAuthSettings:
+    def installed(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        team, installer = installation.team_id, installation.user_id
+        if team and installer:
+            with open_store() as store:
+                record_first_admin(store, team, installer, clock)
+        log.info("csip was installed in workspace %s", team)
+        return args.default.success(args)
+
+    def failed(args: FailureArgs) -> BoltResponse:
+        log.warning("an install did not finish: %s", args.reason)
+        return args.default.failure(args)
+
+    return OAuthSettings(
+        client_id=installs.client_id,
+        client_secret=installs.client_secret,
+        scopes=list(installs.scopes),
+        installation_store=installs.installations,
+        state_store=installs.states,
+        state_expiration_seconds=installs.state_seconds,
+        callback_options=CallbackOptions(success=installed, failure=failed),
+    )
+
+
+def record_first_admin(store: PlanStore, team: str, user_id: str, clock: Clock) -> None:
+    """The installer administers the workspace, unless it already has administrators (csip
+    installed again, or set up from the command line first)."""
+    settings = store.workspace_settings(team)
+    if settings.admins:
+        return
+    store.save_workspace_settings(replace(settings, admins=frozenset({user_id})), clock())
+    store.commit()
+
+
+@dataclass(frozen=True)
+class InstalledWorkspaces:
+    """``schedules.workspaces.Workspaces`` for an install serving several workspaces: every
+    plan's workspace, with the bot token its installation holds."""
+
+    installations: InstallationStore
+    slack: SlackConnection
+
+    def teams(self, store: PlanStore) -> list[str]:
+        return store.plan_teams()
+
+    def client(self, team: str) -> WebClient | None:
+        bot = self.installations.find_bot(enterprise_id=None, team_id=team)
+        if bot is None or not bot.bot_token:
+            return None
+        return make_client(replace(self.slack, bot_token=bot.bot_token))
