@@ -100,9 +100,7 @@ class Settings(BaseSettings):
         """The workspace whose plan a command works on. With several workspaces there is no
         default one: the command must say which (``csip --team T… …`` or CSIP_TEAM_ID)."""
         if self.team_id == DEFAULT_TEAM and self.several_workspaces:
-            raise SetupError(
-                "csip serves several workspaces: say whose plan with `csip --team T… <command>`."
-            )
+            raise SetupError("csip serves several workspaces: say whose plan, `csip --team T… <command>`.")
         return self.team_id
 
     def ignored_with_several_workspaces(self) -> list[str]:

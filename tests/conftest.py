@@ -47,6 +47,8 @@ PG_URL = os.environ.get("CSIP_TEST_DATABASE_URL")
 EXAMPLES = Path(__file__).parent.parent / "examples"
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
+# slack_sdk's installation and OAuth state stores' tables (migration 0007), not csip's models
+SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")
 ALICE, BOB, CAROL, DAVE, ERIN = "UALICE", "UBOB", "UCAROL", "UDAVE", "UERIN"
 PLAN_GRID: list[list[Cell]] = [
     ["Ref", "Priority", "Priority title", "Lead", "Action", "Owner", "Due date", "RAG", "Note"],
@@ -123,7 +125,7 @@ class Databases:
         engine = connect(PG_URL)
         with engine.begin() as connection:
             if self.migrated and schema_revisions(connection) == {HEAD_REVISION}:
-                names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+                names = ", ".join([*(table.name for table in Base.metadata.sorted_tables), *SLACK_TABLES])
                 connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
                 self._drop(connection)

@@ -32,6 +32,7 @@ POLL_SECONDS = 0.01
 class Call:
     path: str
     params: dict[str, Any]
+    token: str | None = None  # the bearer token the call was made with
 
     @property
     def method(self) -> str:
@@ -103,6 +104,8 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, str]] = {}
         self.channels: dict[str, dict[str, Any]] = {}  # conversations.info: id -> name, is_member
+        self.teams: dict[str, str] = {}  # bot token: its workspace, for auth.test (else T1)
+        self.installs: dict[str, dict[str, Any]] = {}  # OAuth code: what oauth.v2.access gives
         self._scripted: dict[str, list[Answer | None]] = {}
         self._posted = 0
         self._accepted: list[dict[str, Any]] = []
@@ -176,9 +179,9 @@ class SlackStandIn:
 
     # --- answering ----------------------------------------------------------------------
 
-    def _answer(self, path: str, params: dict[str, Any]) -> Answer:
+    def _answer(self, path: str, params: dict[str, Any], token: str | None = None) -> Answer:
         with self._changed:
-            self.calls.append(Call(path, params))
+            self.calls.append(Call(path, params, token))
             self._changed.notify_all()
         method = path.removeprefix("/api/").lstrip("/")
         scripted = self._scripted.get(method)
@@ -186,18 +189,24 @@ class SlackStandIn:
             answer = scripted.pop(0)
             if answer is not None:
                 if answer.accept:
-                    self._default(method, params)
+                    self._default(method, params, token)
                 return answer
         problem = blocks_problem(params.get("blocks") or (params.get("view") or {}).get("blocks"))
         if problem:
             return Answer(200, {"ok": False, "error": "invalid_blocks", "detail": problem})
         if path.startswith(("/response/", "/upload/")):
             return Answer(200, {"ok": True})
-        return self._default(method, params)
+        return self._default(method, params, token)
 
-    def _default(self, method: str, params: dict[str, Any]) -> Answer:
+    def _default(self, method: str, params: dict[str, Any], token: str | None = None) -> Answer:
         if method == "auth.test":
-            return Answer(body={"ok": True, "user_id": "UBOT", "team_id": "T1", "bot_id": "B1"})
+            team = self.teams.get(token or "", "T1")
+            return Answer(body={"ok": True, "user_id": "UBOT", "team_id": team, "bot_id": "B" + team})
+        if method == "oauth.v2.access":
+            installed = self.installs.get(str(params.get("code", "")))
+            if installed is None:
+                return Answer(body={"ok": False, "error": "invalid_code"})
+            return Answer(body={"ok": True, **installed})
         if method == "users.info":
             user = self.users.get(params.get("user", ""))
             if user is None:
@@ -285,11 +294,16 @@ class SlackStandIn:
                     params: dict[str, Any] = {"content": raw}
                 else:
                     params = parse_call(raw.decode(), self.headers.get("Content-Type", ""))
-                self._reply(standin._answer(self.path, params))
+                self._reply(standin._answer(self.path, params, self._token()))
 
             def do_GET(self) -> None:  # conversations.history and .replies are GETs
                 path, _, query = self.path.partition("?")
-                self._reply(standin._answer(path, {k: v[0] for k, v in parse_qs(query).items()}))
+                params = {k: v[0] for k, v in parse_qs(query).items()}
+                self._reply(standin._answer(path, params, self._token()))
+
+            def _token(self) -> str | None:
+                auth = self.headers.get("Authorization") or ""
+                return auth.removeprefix("Bearer ") or None
 
             def _reply(self, answer: Answer) -> None:
                 if answer.hold is not None:
