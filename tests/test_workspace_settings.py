@@ -101,11 +101,7 @@ def test_admins_set_from_slack_join_the_installs_own(http: SlackHttp, small_plan
     assert again["text"] == "Saved: management."
     with small_plan() as store:
         settings = store.workspace_settings(HOME)
-    assert (settings.admins, settings.governance_channel, settings.management_channel) == (
-        {ALICE},
-        "CGOVERN",
-        "CMGMT",
-    )
+    assert settings == WorkspaceSettings(HOME, (), "CGOVERN", "CMGMT", admins=frozenset({ALICE}))
 
 
 def test_a_bare_channel_name_is_explained_and_nothing_changes(
