@@ -69,6 +69,8 @@ def oauth_settings(installs: Installs, open_store: StoreFactory, clock: Clock) -
         installation_store=installs.installations,
         state_store=installs.states,
         state_expiration_seconds=installs.state_seconds,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
         callback_options=CallbackOptions(success=installed, failure=failed),
     )
 

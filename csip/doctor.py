@@ -22,6 +22,7 @@ from csip.manifest import BOT_SCOPES
 from csip.settings import Settings
 from plan.parsing import plural
 from plan.ports import StoreFactory
+from schedules.config import Channels, channels_for
 from storage.database import HEAD_REVISION, connect, schema_revisions
 from storage.store import store_factory
 
@@ -44,25 +45,25 @@ def checks(settings: Settings) -> Iterator[Check]:
     if not database.ok:
         yield database
         return
-    open_store = store_factory(connect(settings.database_url))
+    engine = connect(settings.database_url)
+    open_store = store_factory(engine)
+    team = settings.plan_team()
     with open_store() as store:
-        plan_id = store.find_plan_id(settings.plan_team())
+        plan_id = store.find_plan_id(team)
         actions = len(store.refs(plan_id)) if plan_id is not None else 0
+        channels = channels_for(store.workspace_settings(team), settings.schedule().channels)
     yield database
     if plan_id is None:
         yield Check(False, "plan: none imported yet: csip import tracker.xlsx")
     else:
         yield Check(True, f"plan: {plural(actions, 'action')}")
     yield _how_slack_reaches_csip(settings)
-    if not settings.slack_bot_token:
-        yield Check(
-            False, "token: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app's page"
-        )
+    token = _token(settings, engine, team)
+    if isinstance(token, Check):
+        yield token
         return
     # No retries: a doctor's question is answered now or reported, not waited on.
-    client = WebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[]
-    )
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
     try:
         answer = client.auth_test()
     except SlackApiError as error:
@@ -73,7 +74,7 @@ def checks(settings: Settings) -> Iterator[Check]:
         return
     yield Check(True, f"token: valid, for workspace {answer.get('team', answer.get('team_id'))}")
     yield _scopes(answer.headers)
-    yield from _channels(client, settings)
+    yield from _channels(client, channels)
     if plan_id is not None:
         yield _owners(open_store, client, plan_id)
 
@@ -133,15 +134,32 @@ def _scopes(headers: dict[str, str | list[str]]) -> Check:
     return Check(True, f"scopes: all {len(BOT_SCOPES)} csip needs")
 
 
-def _channels(client: WebClient, settings: Settings) -> Iterator[Check]:
+def _token(settings: Settings, engine: Engine, team: str) -> str | Check:
+    """The bot token, or the failed check that says why there is none: SLACK_BOT_TOKEN, or
+    with several workspaces the one the workspace's installation holds."""
+    from csip.wiring import installs
+
+    found = installs(settings, engine)
+    if found is not None:
+        bot = found.installations.find_bot(enterprise_id=None, team_id=team)
+        if bot is None or not bot.bot_token:
+            return Check(False, f"token: csip is not installed in workspace {team}: open /slack/install")
+        return str(bot.bot_token)
+    if not settings.slack_bot_token:
+        return Check(False, "token: SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token from the app")
+    return settings.slack_bot_token
+
+
+def _channels(client: WebClient, channels: Channels) -> Iterator[Check]:
+    """The channels the workspace set (`/csip settings`), else the environment's."""
     named = {
-        **{channel: "the digest" for channel in settings.digest_channels},
-        **({settings.governance_channel: "the exemption report"} if settings.governance_channel else {}),
-        **({settings.management_channel: "escalations"} if settings.management_channel else {}),
-        **({settings.red_alert_channel: "Red alerts"} if settings.red_alert_channel else {}),
+        **{channel: "the digest" for channel in channels.digest},
+        **({channels.governance: "the exemption report"} if channels.governance else {}),
+        **({channels.management: "escalations"} if channels.management else {}),
+        **({channels.red_alert: "Red alerts"} if channels.red_alert else {}),
     }
     if not named:
-        yield Check(False, "channels: none configured: set CSIP_DIGEST_CHANNELS and CSIP_GOVERNANCE_CHANNEL")
+        yield Check(False, "channels: none set: `/csip settings digest #channel` and `… governance #channel`")
         return
     for channel, purpose in named.items():
         try:

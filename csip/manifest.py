@@ -9,6 +9,7 @@ methods the code calls.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin
 
 import yaml
 
@@ -49,12 +50,15 @@ def manifest(request_url: str | None = None, socket_mode: bool | None = None) ->
     }
     events: dict[str, Any] = {"bot_events": BOT_EVENTS}
     interactivity: dict[str, Any] = {"is_enabled": True}
+    oauth: dict[str, Any] = {"scopes": {"bot": BOT_SCOPES}}
     if not socket:
         if not request_url:
             raise ValueError("over HTTP, Slack needs the request URL: https://<your host>/slack/events")
         command["url"] = request_url
         events["request_url"] = request_url
         interactivity["request_url"] = request_url
+        # Where Slack sends an installer back to, when csip serves several workspaces.
+        oauth["redirect_urls"] = [urljoin(request_url, "/slack/oauth_redirect")]
     return {
         "display_information": {
             "name": NAME,
@@ -70,7 +74,7 @@ def manifest(request_url: str | None = None, socket_mode: bool | None = None) ->
             "bot_user": {"display_name": NAME, "always_online": True},
             "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "oauth_config": oauth,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,

@@ -308,3 +308,33 @@ def test_with_several_workspaces_there_is_no_default_plan_or_admin(database_url:
     assert settings.ignored_with_several_workspaces() == ["CSIP_ADMINS", "CSIP_DIGEST_CHANNELS"]
     with pytest.raises(SetupError, match="--team"):
         settings.plan_team()
+
+
+def test_the_doctor_checks_the_workspaces_own_installation(
+    database_url: str,
+    two_councils: StoreFactory,
+    slack: SlackStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from csip.cli import main
+
+    for name, value in [("CSIP_DATABASE_URL", database_url), ("SLACK_CLIENT_ID", "111.222"),
+                        ("SLACK_CLIENT_SECRET", "client-secret"), ("SLACK_API_URL", slack.api_url),
+                        ("SLACK_APP_TOKEN", "xapp-test")]:  # fmt: skip
+        monkeypatch.setenv(name, value)
+    engine = connect(database_url)
+    try:
+        found = installs(several(database_url, slack), engine)
+        assert found is not None
+        install(found, ONE, ALICE, TOKENS[ONE])
+    finally:
+        engine.dispose()
+    capsys.readouterr()
+    main(["--team", ONE, "doctor"])
+    assert f"✓ token: valid, for workspace {ONE}" in capsys.readouterr().out.splitlines()
+    assert main(["--team", TWO, "doctor"]) == 1
+    assert (
+        f"✗ token: csip is not installed in workspace {TWO}: open /slack/install" in capsys.readouterr().out
+    )
+    assert {c.token for c in slack.calls_to("auth.test")} == {TOKENS[ONE]}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.installs import REDIRECT_PATH
 from csip import manifest as m
 from csip.cli import main
 
@@ -66,4 +67,6 @@ def test_over_http_every_request_url_is_given(capsys: pytest.CaptureFixture[str]
     assert manifest["features"]["slash_commands"][0]["url"] == url
     assert manifest["settings"]["event_subscriptions"]["request_url"] == url
     assert manifest["settings"]["interactivity"]["request_url"] == url
+    # where the install flow (several workspaces) sends installers back to: csip serves it there
+    assert manifest["oauth_config"]["redirect_urls"] == [f"https://csip.example.gov.uk{REDIRECT_PATH}"]
     assert manifest["settings"]["socket_mode_enabled"] is False
