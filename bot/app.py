@@ -26,6 +26,8 @@ from plan.clock import Clock, utc_now
 from plan.errors import SetupError
 from plan.ports import StoreFactory
 
+log = logging.getLogger(__name__)
+
 
 def build_app(
     config: BotConfig,
@@ -75,7 +77,19 @@ def build_app(
     app.view(views.UPDATE_MODAL)(handlers.on_update_submitted)
     app.action(re.compile(f"^{REMINDER}_"))(reminders.on_button)
     app.event("app_home_opened")(handlers.on_home_opened)
+    if installs:  # a workspace that removes csip: its installation goes, and its ticks with it
+        app.enable_token_revocation_listeners()
+    else:
+        app.event("app_uninstalled")(_uninstalled)
+        app.event("tokens_revoked")(_uninstalled)
     return app
+
+
+def _uninstalled(event: dict[str, object]) -> None:
+    """With one bot token there is nothing to forget: csip cannot send until it is back."""
+    log.error(
+        "Slack says csip was removed from its workspace (%s): it can send nothing there", event.get("type")
+    )
 
 
 def _timed_and_named(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:

@@ -36,7 +36,7 @@ BOT_SCOPES = sorted(
     {scope for scope in SCOPE_OF_METHOD.values() if scope}
     | {"commands", "users:read", "groups:history", "im:history", "groups:read"}
 )
-BOT_EVENTS = ["app_home_opened"]
+BOT_EVENTS = ["app_home_opened", "app_uninstalled", "tokens_revoked"]  # the last two need no scope
 
 
 def manifest(request_url: str | None = None, socket_mode: bool | None = None) -> dict[str, Any]:

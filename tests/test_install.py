@@ -58,8 +58,10 @@ def several(database_url: str, slack: SlackStandIn) -> Settings:
 
 @contextmanager
 def serving_several(
-    database_url: str, open_store: StoreFactory, slack: SlackStandIn
+    database_url: str, open_store: StoreFactory, slack: SlackStandIn, one_at_a_time: bool = False
 ) -> Iterator[tuple[SlackHttp, Installs]]:
+    """The app as `csip serve` runs it with several workspaces; ``one_at_a_time``: Bolt's own
+    listeners (the uninstall event's) finish before the request is answered."""
     settings = several(database_url, slack)
     engine = connect(database_url)
     found = installs(settings, engine)
@@ -67,7 +69,7 @@ def serving_several(
     background = Background()
     client = make_client(settings.slack(), sleep=lambda _: None)
     app = build_app(settings.bot(), open_store, client=client, clock=lambda: NOW, background=background,
-                    installs=found)  # fmt: skip
+                    installs=found, one_at_a_time=one_at_a_time)  # fmt: skip
     port = SERVER.serve(asgi_app(app, SIGNING_SECRET, SqlSeenRequests(engine)))
     try:
         yield SlackHttp(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, slack), found
@@ -338,3 +340,23 @@ def test_the_doctor_checks_the_workspaces_own_installation(
         f"✗ token: csip is not installed in workspace {TWO}: open /slack/install" in capsys.readouterr().out
     )
     assert {c.token for c in slack.calls_to("auth.test")} == {TOKENS[ONE]}
+
+
+def test_a_workspace_that_removes_csip_is_forgotten_and_no_longer_ticked(
+    database_url: str, two_councils: StoreFactory, slack: SlackStandIn
+) -> None:
+    with serving_several(database_url, two_councils, slack, one_at_a_time=True) as (http, found):
+        install(found, ONE, ALICE, TOKENS[ONE])
+        install(found, TWO, ADMIN_TWO, TOKENS[TWO])
+        body = json.dumps({
+            "type": "event_callback", "team_id": TWO, "api_app_id": "A1", "event_id": "EvGone",
+            "event": {"type": "app_uninstalled"}, "event_time": 1504512000,
+        }).encode()  # fmt: skip
+        status, _ = http.send(body, {**http.signed_headers(body), "Content-Type": "application/json"})
+        assert status == 200
+        assert found.installations.find_bot(enterprise_id=None, team_id=TWO) is None
+        assert found.installations.find_bot(enterprise_id=None, team_id=ONE) is not None
+        served = InstalledWorkspaces(found.installations, several(database_url, slack).slack())
+        ticks = run_due_everywhere(two_councils, served, several(database_url, slack).schedule(), MONDAY_NINE)
+    assert list(ticks.reports) == [ONE] and ticks.not_installed == [TWO]
+    assert {c.token for c in slack.calls_to("chat.postMessage")} == {TOKENS[ONE]}
