@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import uuid
@@ -27,6 +28,7 @@ from plan.errors import SetupError
 from plan.ports import StoreFactory
 
 log = logging.getLogger(__name__)
+_BOLT_INSTALL_VARIABLES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
 
 
 def build_app(
@@ -53,6 +55,13 @@ def build_app(
         raise SetupError("SLACK_BOT_TOKEN is not set: see 'Create the Slack app' in the README.")
     if not socket_mode and not slack.signing_secret:
         raise SetupError("SLACK_SIGNING_SECRET is not set: see 'Create the Slack app' in the README.")
+    if installs is None and all(os.environ.get(name) is not None for name in _BOLT_INSTALL_VARIABLES):
+        # Bolt starts an install flow of its own (files on local disk) when these are in the
+        # environment, even empty, and then ignores the bot token: every request would fail.
+        raise SetupError(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are in the environment but empty: unset them "
+            "to serve the one workspace SLACK_BOT_TOKEN is for."
+        )
     client = client or make_client(slack)
     app = App(
         name="csip",  # unnamed, Bolt reads the whole call stack (inspect.stack) to name it
@@ -60,7 +69,8 @@ def build_app(
         signing_secret=slack.signing_secret or "",
         request_verification_enabled=not socket_mode,
         process_before_response=one_at_a_time,
-        oauth_settings=oauth_settings(installs, open_store, clock) if installs else None,
+        before_authorize=_timed_and_named,  # with several workspaces, authorising reads the database
+        oauth_settings=oauth_settings(installs, open_store, clock, client) if installs else None,
         user_facing_authorize_error_message=NOT_INSTALLED if installs else None,
     )
     # Bolt logs a request whose signature fails, body and all, at INFO. bot.server checks
@@ -70,7 +80,6 @@ def build_app(
     home = HomeTab(config.access, open_store, clock)
     handlers = Handlers(config.access, open_store, clock, background, home)
     reminders = ReminderHandlers(config.access, open_store, clock, background, home)
-    app.use(_timed_and_named)
     app.command(re.compile(r"^/csip"))(handlers.on_csip)
     app.action(views.OPEN_UPDATE_MODAL)(handlers.on_open_update_button)
     app.action(views.SEND_REPORT_DOCX)(handlers.on_send_report_docx)

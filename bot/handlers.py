@@ -259,12 +259,15 @@ class Handlers:
                 return views.settings_reply(settings, falls_back)
             if not is_admin(store, workspace, user_id, self.access):
                 raise InputError("Only this workspace's csip administrators can change its settings.")
-            settings = settings.changed(parsed.setting, parsed.ids)
-            store.save_workspace_settings(settings, self.clock())
+            change = parsed
+            settings = store.change_workspace_settings(
+                team, lambda current: current.changed(change.setting, change.ids), self.clock()
+            )
+            still_admin = is_admin(store, workspace, user_id, self.access)
             store.commit()
         log.info("workspace %s: %s set by %s", team, parsed.setting, user_id)
         saved = f"Saved: {parsed.setting}."
-        if parsed.setting == "admins" and user_id not in settings.admins:
+        if not still_admin:
             saved += " You are no longer one of this workspace's administrators."
         return views.settings_reply(settings, falls_back, saved)
 

@@ -11,13 +11,15 @@ workspace's first administrator, so that someone can set its channels (`/csip se
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from slack_bolt import BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
@@ -36,33 +38,45 @@ NOT_INSTALLED = (
 )
 
 
+class TooManyInstalls(Exception):
+    """More installs begun and not finished than :data:`MAX_OPEN_INSTALLS`: the install page is
+    public, and each visit keeps a state until it expires."""
+
+
+MAX_OPEN_INSTALLS = 1000
+
+
 @dataclass(frozen=True)
 class Installs:
-    """The app's OAuth credentials, and where installations and the flow's states are kept."""
+    """The app's OAuth credentials; where installations and the flow's states are kept; and
+    each workspace's bot token, whether or not its workspace is in an Enterprise Grid org."""
 
     client_id: str
     client_secret: str
     scopes: Sequence[str]
     installations: InstallationStore
     states: OAuthStateStore
+    bot_token_of: Callable[[str], str | None]
     state_seconds: int = 600  # an install begun must be finished within this
 
 
-def oauth_settings(installs: Installs, open_store: StoreFactory, clock: Clock) -> OAuthSettings:
+def oauth_settings(
+    installs: Installs, open_store: StoreFactory, clock: Clock, client: WebClient
+) -> OAuthSettings:
     def installed(args: SuccessArgs) -> BoltResponse:
         installation = args.installation
         team, installer = installation.team_id, installation.user_id
-        if team and installer:
+        log.info("csip was installed in workspace %s", team)
+        if team and installer and _administers_slack(client, installation.bot_token, installer):
             with open_store() as store:
                 record_first_admin(store, team, installer, clock)
-        log.info("csip was installed in workspace %s", team)
         return args.default.success(args)
 
     def failed(args: FailureArgs) -> BoltResponse:
         log.warning("an install did not finish: %s", args.reason)
         return args.default.failure(args)
 
-    return OAuthSettings(
+    settings = OAuthSettings(
         client_id=installs.client_id,
         client_secret=installs.client_secret,
         scopes=list(installs.scopes),
@@ -73,15 +87,36 @@ def oauth_settings(installs: Installs, open_store: StoreFactory, clock: Clock) -
         redirect_uri_path=REDIRECT_PATH,
         callback_options=CallbackOptions(success=installed, failure=failed),
     )
+    if isinstance(settings.authorize, InstallationStoreAuthorize):
+        # Each request still finds its workspace's installation (one indexed row), so a removed
+        # install is refused at once; what is kept is Slack's auth.test answer for a token,
+        # which would otherwise be asked for before every ack.
+        settings.authorize.cache_enabled = True
+    return settings
+
+
+def _administers_slack(client: WebClient, token: str | None, user_id: str) -> bool:
+    """Whether Slack says the installer is an admin or owner of the workspace: only then are
+    they csip's first administrator (anyone allowed to add apps may have installed it)."""
+    try:
+        user = client.users_info(token=token, user=user_id)["user"]
+    except SlackApiError as error:
+        log.warning("could not tell whether the installer administers the workspace: %s", error)
+        return False
+    if user.get("is_admin") or user.get("is_owner"):
+        return True
+    log.warning("the installer of csip is not a workspace admin: `csip workspace set --admins` names csip's")
+    return False
 
 
 def record_first_admin(store: PlanStore, team: str, user_id: str, clock: Clock) -> None:
     """The installer administers the workspace, unless it already has administrators (csip
     installed again, or set up from the command line first)."""
-    settings = store.workspace_settings(team)
-    if settings.admins:
-        return
-    store.save_workspace_settings(replace(settings, admins=frozenset({user_id})), clock())
+    store.change_workspace_settings(
+        team,
+        lambda settings: settings if settings.admins else replace(settings, admins=frozenset({user_id})),
+        clock(),
+    )
     store.commit()
 
 
@@ -90,14 +125,12 @@ class InstalledWorkspaces:
     """``schedules.workspaces.Workspaces`` for an install serving several workspaces: every
     plan's workspace, with the bot token its installation holds."""
 
-    installations: InstallationStore
+    bot_token_of: Callable[[str], str | None]
     slack: SlackConnection
 
     def teams(self, store: PlanStore) -> list[str]:
         return store.plan_teams()
 
     def client(self, team: str) -> WebClient | None:
-        bot = self.installations.find_bot(enterprise_id=None, team_id=team)
-        if bot is None or not bot.bot_token:
-            return None
-        return make_client(replace(self.slack, bot_token=bot.bot_token))
+        token = self.bot_token_of(team)
+        return make_client(replace(self.slack, bot_token=token)) if token else None

@@ -20,6 +20,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.health import Health, health_routes
+from bot.installs import MAX_OPEN_INSTALLS, TooManyInstalls
 from bot.work import FIRST_TIME
 from plan.clock import Clock, utc_now
 from plan.ports import SeenRequests
@@ -100,7 +101,11 @@ def install_routes(bolt: App) -> list[Route]:
         return []
 
     async def install(request: Request) -> Response:
-        response = await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b""))
+        try:
+            response = await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b""))
+        except TooManyInstalls:
+            log.warning("refused to begin an install: %d are waiting to finish", MAX_OPEN_INSTALLS)
+            return PlainTextResponse("Too many installs are under way: try again in ten minutes.\n", 503)
         return to_starlette_response(response)
 
     async def redirected(request: Request) -> Response:

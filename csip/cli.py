@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from csip.settings import Settings
 
     try:
-        settings = Settings() if args.team is None else Settings(team_id=args.team)
+        settings = Settings() if args.plan_team is None else Settings().for_team(args.plan_team)
         return int(args.run(args, settings))
     except KeyboardInterrupt:
         return 130
@@ -86,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"csip {_version()}")
     parser.add_argument("--debug", action="store_true", help="on a failure, show the traceback")
     parser.add_argument(
-        "--team", help="the workspace (team id) whose plan to work on (default: CSIP_TEAM_ID)"
+        "--team",
+        dest="plan_team",
+        help="the workspace (team id) whose plan to work on (default: CSIP_TEAM_ID)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 

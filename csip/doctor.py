@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot.config import DEFAULT_TEAM
 from bot.directory import SlackDirectory, resolve_slack_id
 from csip.manifest import BOT_SCOPES
 from csip.settings import Settings
@@ -45,6 +46,11 @@ def checks(settings: Settings) -> Iterator[Check]:
     if not database.ok:
         yield database
         return
+    yield database
+    yield _how_slack_reaches_csip(settings)
+    if settings.several_workspaces and settings.team_id == DEFAULT_TEAM:
+        yield Check(False, "workspace: csip serves several: `csip --team T… doctor` checks one of them")
+        return
     engine = connect(settings.database_url)
     open_store = store_factory(engine)
     team = settings.plan_team()
@@ -52,12 +58,10 @@ def checks(settings: Settings) -> Iterator[Check]:
         plan_id = store.find_plan_id(team)
         actions = len(store.refs(plan_id)) if plan_id is not None else 0
         channels = channels_for(store.workspace_settings(team), settings.schedule().channels)
-    yield database
     if plan_id is None:
         yield Check(False, "plan: none imported yet: csip import tracker.xlsx")
     else:
         yield Check(True, f"plan: {plural(actions, 'action')}")
-    yield _how_slack_reaches_csip(settings)
     token = _token(settings, engine, team)
     if isinstance(token, Check):
         yield token

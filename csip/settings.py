@@ -103,6 +103,16 @@ class Settings(BaseSettings):
             raise SetupError("csip serves several workspaces: say whose plan, `csip --team T… <command>`.")
         return self.team_id
 
+    def for_team(self, team: str) -> Settings:
+        """These settings for another workspace's plan (``csip --team``): only with several
+        workspaces, since one serves CSIP_TEAM_ID's plan alone and the rest would never be sent."""
+        if team != self.team_id and not self.several_workspaces:
+            raise SetupError(
+                f"--team is for an install serving several workspaces; this one serves the plan "
+                f"of CSIP_TEAM_ID ({self.team_id})."
+            )
+        return self.model_copy(update={"team_id": team})
+
     def ignored_with_several_workspaces(self) -> list[str]:
         """Settings that apply to a single-workspace install only, set anyway."""
         ignored = {

@@ -63,13 +63,16 @@ def run_set(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(
             "Nothing to set: give at least one of " + ", ".join(f"--{o.replace('_', '-')}" for o in OPTIONS)
         )
-    with open_database(settings)() as store:
-        current = store.workspace_settings(args.team)
+
+    def change(current: WorkspaceSettings) -> WorkspaceSettings:
         for option, ids in given.items():
             current = current.changed(OPTIONS[option][0], ids)
-        store.save_workspace_settings(current, utc_now())
+        return current
+
+    with open_database(settings)() as store:
+        changed = store.change_workspace_settings(args.team, change, utc_now())
         store.commit()
-    print(describe(current))
+    print(describe(changed))
     return 0
 
 

@@ -64,8 +64,12 @@ class PlanStore(Protocol):
         """What the workspace's administrators have set (all unset if nothing yet)."""
         ...
 
-    def save_workspace_settings(self, settings: WorkspaceSettings, now: dt.datetime) -> None:
-        """Keep ``settings`` as the workspace's, replacing what it had; lands on ``commit``."""
+    def change_workspace_settings(
+        self, team_id: str, change: Callable[[WorkspaceSettings], WorkspaceSettings], now: dt.datetime
+    ) -> WorkspaceSettings:
+        """Apply ``change`` to the workspace's settings as they stand and keep the result (which
+        it returns); lands on ``commit``. Changes made at once by two stores both land: the
+        second waits for the first's commit and applies to what it kept."""
         ...
 
     # --- actions, as they stand or stood ------------------------------------------------

@@ -83,13 +83,12 @@ def run_due_everywhere(
         settings = {team: store.workspace_settings(team) for team in teams}
     ticks, last_error = EveryTick(), None
     for team in teams:
-        client = workspaces.client(team)
-        if client is None:
-            log.warning("workspace %s has a plan but csip is not installed there: nothing sent", team)
-            ticks.not_installed.append(team)
-            continue
         own = replace(schedule, team_id=team, channels=channels_for(settings[team], schedule.channels))
         try:
+            client = workspaces.client(team)
+            if client is None:  # said in the tick's own log line, and by `csip doctor`
+                ticks.not_installed.append(team)
+                continue
             ticks.reports[team] = run_due(open_store, client, own, now, clock)
         except Exception as error:  # the next tick tries again; the other workspaces go on
             log.exception("the tick for workspace %s failed", team)

@@ -102,8 +102,10 @@ class SqlPlanStore:
     def workspace_settings(self, team_id: str) -> WorkspaceSettings:
         return workspaces.read(self.session, team_id)
 
-    def save_workspace_settings(self, settings: WorkspaceSettings, now: dt.datetime) -> None:
-        workspaces.save(self.session, settings, now)
+    def change_workspace_settings(
+        self, team_id: str, change: Callable[[WorkspaceSettings], WorkspaceSettings], now: dt.datetime
+    ) -> WorkspaceSettings:
+        return workspaces.change(self.session, team_id, change, now)
 
     def load(self, plan_id: int, as_at: dt.datetime | None = None) -> PlanView:
         return self._view(plan_id, valid_at(plan_id, as_at))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from plan.workspaces import WorkspaceSettings
@@ -17,25 +19,26 @@ def plan_teams(session: Session) -> list[str]:
 
 def read(session: Session, team_id: str) -> WorkspaceSettings:
     row = session.get(WorkspaceSettingsRow, team_id)
-    if row is None:
-        return WorkspaceSettings(team_id)
-    return WorkspaceSettings(
-        team_id,
-        digest_channels=_ids(row.digest_channels),
-        governance_channel=row.governance_channel or None,
-        management_channel=row.management_channel or None,
-        red_alert_channel=row.red_alert_channel or None,
-        admins=frozenset(_ids(row.admins)),
-    )
+    return WorkspaceSettings(team_id) if row is None else _settings(row)
 
 
-def save(session: Session, settings: WorkspaceSettings, now: dt.datetime) -> None:
-    """Insert or replace; a concurrent save of the same workspace waits on the row (PostgreSQL)
-    or the database (SQLite), and the last to commit wins whole."""
-    row = session.get(WorkspaceSettingsRow, settings.team_id, with_for_update=True)
-    if row is None:
-        row = WorkspaceSettingsRow(team_id=settings.team_id)
-        session.add(row)
+def change(
+    session: Session,
+    team_id: str,
+    changed: Callable[[WorkspaceSettings], WorkspaceSettings],
+    now: dt.datetime,
+) -> WorkspaceSettings:
+    """Apply ``changed`` to the settings as they stand, holding them until the commit: two
+    admins changing two settings at once both land. The row is first made if absent (a no-op
+    when another transaction made it: that one's commit is waited for), which on SQLite takes
+    the database's write lock; on PostgreSQL the row is then read ``FOR UPDATE``."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    blank = {"team_id": team_id, "digest_channels": "", "admins": "", "updated_at": now}
+    session.execute(dialect.insert(WorkspaceSettingsRow).values(blank).on_conflict_do_nothing())
+    row = session.get(WorkspaceSettingsRow, team_id, with_for_update=True, populate_existing=True)
+    if row is None:  # made just above, or by another transaction that committed it first
+        raise RuntimeError(f"the settings row of workspace {team_id} was not there to change")
+    settings = changed(_settings(row))
     row.digest_channels = ",".join(settings.digest_channels)
     row.governance_channel = settings.governance_channel
     row.management_channel = settings.management_channel
@@ -43,6 +46,18 @@ def save(session: Session, settings: WorkspaceSettings, now: dt.datetime) -> Non
     row.admins = ",".join(sorted(settings.admins))
     row.updated_at = now
     session.flush()
+    return settings
+
+
+def _settings(row: WorkspaceSettingsRow) -> WorkspaceSettings:
+    return WorkspaceSettings(
+        row.team_id,
+        digest_channels=_ids(row.digest_channels),
+        governance_channel=row.governance_channel or None,
+        management_channel=row.management_channel or None,
+        red_alert_channel=row.red_alert_channel or None,
+        admins=frozenset(_ids(row.admins)),
+    )
 
 
 def _ids(text: str | None) -> tuple[str, ...]:

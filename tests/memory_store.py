@@ -167,8 +167,12 @@ class MemoryPlanStore:
     def workspace_settings(self, team_id: str) -> WorkspaceSettings:
         return self.data.workspaces.get(team_id, WorkspaceSettings(team_id))
 
-    def save_workspace_settings(self, settings: WorkspaceSettings, now: dt.datetime) -> None:
-        self.writing().workspaces[settings.team_id] = settings
+    def change_workspace_settings(
+        self, team_id: str, change: Callable[[WorkspaceSettings], WorkspaceSettings], now: dt.datetime
+    ) -> WorkspaceSettings:
+        data = self.writing()
+        data.workspaces[team_id] = changed = change(data.workspaces.get(team_id, WorkspaceSettings(team_id)))
+        return changed
 
     def find_or_create_plan(self, team_id: str) -> int:
         found = self.find_plan_id(team_id)

@@ -142,8 +142,13 @@ class SlackStandIn:
     def response_url(self, name: str = "r1") -> str:
         return f"{self.base}/response/{name}"
 
-    def add_user(self, user_id: str, name: str, email: str) -> None:
-        self.users[user_id] = {"real_name": name, "email": email}
+    def add_user(self, user_id: str, name: str, email: str, *, slack_admin: bool = False) -> None:
+        """``slack_admin``: an admin of the workspace in Slack (``is_admin`` in users.info)."""
+        self.users[user_id] = {
+            "real_name": name,
+            "email": email,
+            **({"is_admin": "yes"} if slack_admin else {}),
+        }
 
     def script(self, method: str, *answers: Answer | None) -> None:
         """The next calls to ``method`` get these answers, in order (None: answer as usual)."""
@@ -212,7 +217,8 @@ class SlackStandIn:
             if user is None:
                 return Answer(body={"ok": False, "error": "user_not_found"})
             profile = {"real_name": user["real_name"], "email": user["email"]}
-            return Answer(body={"ok": True, "user": {"id": params["user"], "profile": profile}})
+            shown = {"id": params["user"], "profile": profile, "is_admin": "is_admin" in user}
+            return Answer(body={"ok": True, "user": shown})
         if method == "users.lookupByEmail":
             for user_id, user in self.users.items():
                 if user["email"] == params.get("email"):

@@ -153,6 +153,7 @@ def test_installing_keeps_the_token_and_makes_the_installer_the_first_admin(
         "bot_user_id": "UBOT", "team": {"id": THREE, "name": "Third"}, "authed_user": {"id": "UINSTALLER"},
     }  # fmt: skip
     slack.teams["xoxb-three"] = THREE
+    slack.add_user("UINSTALLER", "Ivy Installer", "ivy@third.example", slack_admin=True)
     with serving_several(database_url, open_store, slack) as (http, found):
         base = http.url.removesuffix("/slack/events")
         status, page, headers = get(f"{base}/slack/install")
@@ -166,12 +167,49 @@ def test_installing_keeps_the_token_and_makes_the_installer_the_first_admin(
         assert bot is not None and bot.bot_token == "xoxb-three"
         with open_store() as store:
             assert store.workspace_settings(THREE).admins == {"UINSTALLER"}
+        assert {c.token for c in slack.calls_to("users.info")} == {"xoxb-three"}  # is Ivy Slack's admin?
         reply = command(http, THREE, "UINSTALLER", "summary", "third")  # installed, but no plan yet
         assert reply["text"] == (
             f"There is no plan yet: the operator imports this workspace's with `csip --team {THREE} import`."
         )
         with open_store() as store:
             assert store.find_plan_id(THREE) is None
+
+
+def test_an_installer_who_is_not_a_slack_admin_is_not_made_csips(
+    database_url: str, open_store: StoreFactory, slack: SlackStandIn
+) -> None:
+    slack.installs["code-3"] = {"app_id": "A1", "access_token": "xoxb-three", "team": {"id": THREE},
+                                "authed_user": {"id": "UMEMBER"}}  # fmt: skip
+    slack.add_user("UMEMBER", "Max Member", "max@third.example")
+    with serving_several(database_url, open_store, slack) as (http, found):
+        base = http.url.removesuffix("/slack/events")
+        _, page, headers = get(f"{base}/slack/install")
+        state = re.search(r"state=([^&\"]+)", page)
+        assert state is not None
+        status, _, _ = get(f"{base}/slack/oauth_redirect?code=code-3&state={state.group(1)}",
+                           headers["set-cookie"].split(";")[0])  # fmt: skip
+    assert status == 200
+    assert found.installations.find_bot(enterprise_id=None, team_id=THREE) is not None
+    with open_store() as store:
+        assert store.workspace_settings(THREE).admins == frozenset()  # the operator names them
+
+
+def test_the_install_page_forgets_expired_states_and_stops_at_its_limit(
+    database_url: str, open_store: StoreFactory, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.installs.MAX_OPEN_INSTALLS", 2)
+    with serving_several(database_url, open_store, slack) as (http, found):
+        states = found.states.oauth_states  # type: ignore[attr-defined]
+        with found.states.engine.begin() as connection:  # type: ignore[attr-defined]
+            connection.execute(states.insert(), [{"state": "old", "expire_at": dt.datetime(2017, 9, 1)}])
+        base = http.url.removesuffix("/slack/events")
+        answers = [get(f"{base}/slack/install")[:2] for _ in range(3)]
+        with found.states.engine.connect() as connection:  # type: ignore[attr-defined]
+            kept = [row.state for row in connection.execute(states.select())]
+    assert [status for status, _ in answers] == [200, 200, 503]
+    assert answers[2][1] == "Too many installs are under way: try again in ten minutes.\n"
+    assert "old" not in kept and len(kept) == 2
 
 
 def test_an_install_whose_state_was_not_issued_keeps_nothing(
@@ -261,10 +299,10 @@ def test_the_tick_sends_each_workspace_its_own_messages_with_its_own_token(
         with two_councils() as store:
             from plan.workspaces import WorkspaceSettings
 
-            store.save_workspace_settings(WorkspaceSettings(ONE, ("CONEDIGEST",)), NOW)
-            store.save_workspace_settings(WorkspaceSettings(TWO, ("CTWODIGEST",)), NOW)
+            store.change_workspace_settings(ONE, lambda _: WorkspaceSettings(ONE, ("CONEDIGEST",)), NOW)
+            store.change_workspace_settings(TWO, lambda _: WorkspaceSettings(TWO, ("CTWODIGEST",)), NOW)
             store.commit()
-        served = InstalledWorkspaces(found.installations, settings.slack())
+        served = InstalledWorkspaces(found.bot_token_of, settings.slack())
         ticks = run_due_everywhere(two_councils, served, settings.schedule(), MONDAY_NINE)
         again = run_due_everywhere(two_councils, served, settings.schedule(), MONDAY_NINE)
     finally:
@@ -333,13 +371,38 @@ def test_the_doctor_checks_the_workspaces_own_installation(
     finally:
         engine.dispose()
     capsys.readouterr()
-    main(["--team", ONE, "doctor"])
-    assert f"✓ token: valid, for workspace {ONE}" in capsys.readouterr().out.splitlines()
+    assert main(["doctor"]) == 1  # the install-wide checks, then: which workspace?
+    out = capsys.readouterr().out
+    assert "✓ connection: Socket Mode (SLACK_APP_TOKEN is set)" in out
+    assert "✗ workspace: csip serves several: `csip --team T… doctor` checks one of them" in out
+    assert main(["--team", ONE, "doctor"]) == 1  # no channels set for it yet
+    out = capsys.readouterr().out
+    assert f"✓ token: valid, for workspace {ONE}" in out.splitlines()
+    assert "✗ channels: none set" in out
     assert main(["--team", TWO, "doctor"]) == 1
     assert (
         f"✗ token: csip is not installed in workspace {TWO}: open /slack/install" in capsys.readouterr().out
     )
     assert {c.token for c in slack.calls_to("auth.test")} == {TOKENS[ONE]}
+
+
+def test_a_workspace_in_an_enterprise_grid_org_is_ticked_with_its_token(
+    database_url: str, two_councils: StoreFactory, slack: SlackStandIn
+) -> None:
+    engine = connect(database_url)
+    try:
+        found = installs(several(database_url, slack), engine)
+        assert found is not None
+        found.installations.save(
+            Installation(
+                app_id="A1", enterprise_id="EGRID", team_id=ONE, bot_token=TOKENS[ONE], bot_id="BONE",
+                bot_user_id="UBOT", user_id=ALICE,
+            )
+        )  # fmt: skip
+        assert found.bot_token_of(ONE) == TOKENS[ONE]
+        assert found.bot_token_of(TWO) is None
+    finally:
+        engine.dispose()
 
 
 def test_a_workspace_that_removes_csip_is_forgotten_and_no_longer_ticked(
@@ -356,7 +419,7 @@ def test_a_workspace_that_removes_csip_is_forgotten_and_no_longer_ticked(
         assert status == 200
         assert found.installations.find_bot(enterprise_id=None, team_id=TWO) is None
         assert found.installations.find_bot(enterprise_id=None, team_id=ONE) is not None
-        served = InstalledWorkspaces(found.installations, several(database_url, slack).slack())
+        served = InstalledWorkspaces(found.bot_token_of, several(database_url, slack).slack())
         ticks = run_due_everywhere(two_councils, served, several(database_url, slack).schedule(), MONDAY_NINE)
     assert list(ticks.reports) == [ONE] and ticks.not_installed == [TWO]
     assert {c.token for c in slack.calls_to("chat.postMessage")} == {TOKENS[ONE]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -104,24 +105,32 @@ def test_a_workspace_with_no_settings_has_them_all_unset(open_store: StoreFactor
         assert store.workspace_settings("T9") == WorkspaceSettings("T9")
 
 
-def test_workspace_settings_are_kept_whole_and_per_workspace(open_store: StoreFactory) -> None:
+def test_workspace_settings_are_kept_per_workspace(open_store: StoreFactory) -> None:
     ours = WorkspaceSettings("T1", ("C1", "C2"), "CGOV", None, "CRED", frozenset({"U1", "U2"}))
     with open_store() as store:
-        store.save_workspace_settings(ours, NOW)
-        store.save_workspace_settings(WorkspaceSettings("T2", admins=frozenset({"U9"})), NOW)
+        assert store.change_workspace_settings("T1", lambda _: ours, NOW) == ours
+        store.change_workspace_settings("T2", lambda s: replace(s, admins=frozenset({"U9"})), NOW)
         store.commit()
     with open_store() as store:
         assert store.workspace_settings("T1") == ours
         assert store.workspace_settings("T2") == WorkspaceSettings("T2", admins=frozenset({"U9"}))
-        store.save_workspace_settings(WorkspaceSettings("T1", ("C3",)), NOW)  # replaced whole
+
+
+def test_a_change_applies_to_the_settings_as_they_stand(open_store: StoreFactory) -> None:
+    with open_store() as store:
+        store.change_workspace_settings("T1", lambda s: replace(s, governance_channel="CGOV"), NOW)
         store.commit()
     with open_store() as store:
-        assert store.workspace_settings("T1") == WorkspaceSettings("T1", ("C3",))
+        changed = store.change_workspace_settings("T1", lambda s: replace(s, digest_channels=("CD",)), NOW)
+        store.commit()
+    assert changed == WorkspaceSettings("T1", ("CD",), "CGOV")
+    with open_store() as store:
+        assert store.workspace_settings("T1") == changed
 
 
 def test_workspace_settings_land_only_on_commit(open_store: StoreFactory) -> None:
     with open_store() as store:
-        store.save_workspace_settings(WorkspaceSettings("T1", ("C1",)), NOW)
+        store.change_workspace_settings("T1", lambda s: replace(s, digest_channels=("C1",)), NOW)
     with open_store() as store:
         assert store.workspace_settings("T1") == WorkspaceSettings("T1")
 

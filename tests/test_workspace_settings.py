@@ -24,6 +24,7 @@ from tests.conftest import ALICE, ERIN
 from tests.signed import SlackHttp
 
 MONDAY_NINE = dt.datetime(2017, 9, 4, 8, 5, tzinfo=dt.UTC)  # 09:05 London, digest day
+NOW_UTC = dt.datetime(2017, 9, 5, 10, 30, tzinfo=dt.UTC)
 HOME = "default"  # the single-workspace install's plan
 
 
@@ -172,3 +173,67 @@ def test_with_several_workspaces_the_command_line_asks_whose_plan(
     assert "say whose plan, `csip --team T… <command>`" in capsys.readouterr().err
     assert csip("--team", "T123", "export", "plan.csv") == 2  # T123 has no plan: a clear line
     assert "There is no plan yet" in capsys.readouterr().err
+
+
+def test_team_is_refused_when_csip_serves_one_workspace(
+    csip: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert csip("--team", "T123", "export", "plan.csv") == 2
+    assert "--team is for an install serving several workspaces" in capsys.readouterr().err
+
+
+def test_empty_client_credentials_beside_a_bot_token_stop_the_app_starting(
+    settings: Any, small_plan: StoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt would start an install flow of its own and ignore the bot token (compose passes
+    unset variables as empty): refused at start, in a sentence."""
+    from bot.app import build_app
+    from plan.errors import SetupError
+
+    monkeypatch.setenv("SLACK_CLIENT_ID", "")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "")
+    assert not settings.several_workspaces
+    with pytest.raises(SetupError, match="in the environment but empty"):
+        build_app(settings.bot(), small_plan)
+
+
+def test_a_change_holds_the_workspaces_settings_until_it_commits(
+    database_url: str, open_store: StoreFactory
+) -> None:
+    """Between reading the settings and writing them back, no other change can read them to
+    change (so neither is lost): on PostgreSQL the row is locked, on SQLite the database's
+    write lock is held. Checked from another connection in the middle of a change."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    if database_url.startswith("postgresql"):
+        other = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        locking = "SELECT team_id FROM workspace_settings WHERE team_id = 'T1' FOR UPDATE NOWAIT"
+        statements = ["SET lock_timeout = '1ms'", locking]
+    else:
+        other = create_engine(database_url, connect_args={"timeout": 0})
+        statements = ["BEGIN IMMEDIATE"]
+    refused: list[bool] = []
+
+    def change_while_another_tries(settings: WorkspaceSettings) -> WorkspaceSettings:
+        try:
+            with other.connect() as connection:
+                for statement in statements:
+                    connection.execute(text(statement))
+            refused.append(False)
+        except OperationalError:
+            refused.append(True)
+        return settings.changed("digest", ("CDIGEST",))
+
+    with open_store() as store:
+        store.change_workspace_settings("T1", lambda s: s.changed("governance", ("CGOV",)), NOW_UTC)
+        store.commit()
+    try:
+        with open_store() as store:
+            store.change_workspace_settings("T1", change_while_another_tries, NOW_UTC)
+            store.commit()
+    finally:
+        other.dispose()
+    assert refused == [True]
+    with open_store() as store:
+        assert store.workspace_settings("T1") == WorkspaceSettings("T1", ("CDIGEST",), "CGOV")
