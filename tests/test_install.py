@@ -58,11 +58,16 @@ def several(database_url: str, slack: SlackStandIn) -> Settings:
 
 @contextmanager
 def serving_several(
-    database_url: str, open_store: StoreFactory, slack: SlackStandIn, one_at_a_time: bool = False
+    database_url: str,
+    open_store: StoreFactory,
+    slack: SlackStandIn,
+    one_at_a_time: bool = False,
+    admins: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[SlackHttp, Installs]]:
     """The app as `csip serve` runs it with several workspaces; ``one_at_a_time``: Bolt's own
-    listeners (the uninstall event's) finish before the request is answered."""
-    settings = several(database_url, slack)
+    listeners (the uninstall event's) finish before the request is answered; ``admins``: as
+    CSIP_ADMINS."""
+    settings = several(database_url, slack).model_copy(update={"admins": admins})
     engine = connect(database_url)
     found = installs(settings, engine)
     assert found is not None
@@ -257,6 +262,46 @@ def test_each_workspace_sees_and_changes_only_its_own_plan(
     # Each workspace's people were looked up with that workspace's own token.
     looked_up = {(c.params["user"], c.token) for c in slack.calls_to("users.info")}
     assert looked_up == {(ALICE_TWO, TOKENS[TWO]), (ALICE, TOKENS[ONE])}
+
+
+def test_the_home_tab_and_a_reminders_buttons_work_on_their_own_workspaces_plan(
+    database_url: str, two_councils: StoreFactory, slack: SlackStandIn
+) -> None:
+    with serving_several(database_url, two_councils, slack) as (http, found):
+        install(found, ONE, ALICE, TOKENS[ONE])
+        install(found, TWO, ADMIN_TWO, TOKENS[TWO])
+        event = {"type": "app_home_opened", "user": ALICE_TWO, "tab": "home", "channel": "DTWO"}
+        body = json.dumps({"type": "event_callback", "team_id": TWO, "event": event, "event_id": "EvHome"})
+        status, _ = http.send(
+            body.encode(), {**http.signed_headers(body.encode()), "Content-Type": "application/json"}
+        )
+        assert status == 200
+        (home,) = [c for c in slack.wait_for(lambda cs: any(c.method == "views.publish" for c in cs))
+                   if c.method == "views.publish"]  # fmt: skip
+        status, _ = http.interaction({
+            "type": "block_actions", "team": {"id": TWO}, "user": {"id": ALICE_TWO, "team_id": TWO},
+            "trigger_id": "t2", "container": {"type": "message", "channel_id": "DTWO", "message_ts": "1.1"},
+            "message": {"text": "Your actions", "blocks": [], "ts": "1.1"},
+            "response_url": slack.response_url("press"),
+            "actions": [{"action_id": "reminder_green", "value": "5.1", "type": "button"}],
+        })  # fmt: skip
+        assert status == 200
+        updated = slack.wait_for(lambda cs: any(c.method == "chat.update" for c in cs))
+    assert home.token == TOKENS[TWO] and "The second council's strategy" in json.dumps(home.params["view"])
+    assert [c.token for c in updated if c.method == "chat.update"] == [TOKENS[TWO]]
+    assert rag_of(two_councils, TWO, "5.1") == Rag.GREEN
+    assert rag_of(two_councils, ONE, "5.1") == Rag.AMBER
+
+
+def test_the_environments_admins_administer_no_workspace_when_csip_serves_several(
+    database_url: str, two_councils: StoreFactory, slack: SlackStandIn
+) -> None:
+    with serving_several(database_url, two_councils, slack, admins=frozenset({ALICE_TWO})) as (http, found):
+        install(found, TWO, ADMIN_TWO, TOKENS[TWO])
+        refused = command(http, TWO, ALICE_TWO, "settings digest <#CSTOLEN|x>", "refused")
+        moved = command(http, TWO, ALICE_TWO, "due 5.3 31/12/2017 Moved by an admin", "due")
+    assert "Only this workspace's csip administrators" in refused["text"]
+    assert moved["text"] == "Only the lead of priority 5 or an admin can reschedule or reassign 5.3."
 
 
 def test_each_workspace_has_its_own_settings_and_admins(
