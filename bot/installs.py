@@ -5,7 +5,8 @@ A council adds csip to its workspace at ``/slack/install``; Slack sends the inst
 slack_sdk's installation store (in csip's database, created by its migrations). Every request
 is then authorised by the installation of the workspace it came from; a workspace without one
 is told to install csip and nothing else happens. Whoever installed csip becomes the
-workspace's first administrator, so that someone can set its channels (`/csip settings`).
+workspace's first csip administrator if Slack says they administer the workspace, so that
+someone can set its channels (`/csip settings`); otherwise the operator names them.
 """
 
 from __future__ import annotations

@@ -277,8 +277,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     """
     from bot.app import build_app
     from bot.server import serve
+    from csip.installations import installs
     from csip.logs import configure as configure_logs
-    from csip.wiring import installs, open_serving, serving_health, workspaces_served
+    from csip.wiring import open_serving, serving_health, workspaces_served
     from plan.clock import utc_now
     from schedules.scheduler import start_ticking
 

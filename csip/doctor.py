@@ -141,7 +141,7 @@ def _scopes(headers: dict[str, str | list[str]]) -> Check:
 def _token(settings: Settings, engine: Engine, team: str) -> str | Check:
     """The bot token, or the failed check that says why there is none: SLACK_BOT_TOKEN, or
     with several workspaces the one the workspace's installation holds."""
-    from csip.wiring import installs
+    from csip.installations import installs
 
     found = installs(settings, engine)
     if found is not None:

@@ -25,8 +25,8 @@ from bot.installs import NOT_INSTALLED, InstalledWorkspaces, Installs
 from bot.server import asgi_app
 from bot.slack_client import make_client
 from bot.work import Background
+from csip.installations import installs
 from csip.settings import Settings
-from csip.wiring import installs
 from plan.errors import SetupError
 from plan.model import Rag
 from plan.service import import_sheet
