@@ -5,6 +5,7 @@ the Slack stand-in, and the app served over real HTTP."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import sqlite3
@@ -65,6 +66,20 @@ PLAN_GRID: list[list[Cell]] = [
 
 IMPORT_AUGUST = ("import", str(EXAMPLES / "plan.xlsx"), "--as-of", "2017-08-31")
 IMPORT_SEPTEMBER = ("import", str(EXAMPLES / "plan-2017-09.xlsx"), "--as-of", "2017-09-30")
+
+
+@contextmanager
+def root_logging_kept() -> Iterator[None]:
+    """The root logger's handlers and level as they were, afterwards: `csip serve` points them
+    at standard error (``csip.logs.configure``), which for a test is a capture that closes when
+    it ends, and work still running in another test's threads would log into it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def run_csip(url: str, *commands: tuple[str, ...]) -> None:

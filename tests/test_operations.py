@@ -26,7 +26,7 @@ from csip.settings import Settings
 from csip.wiring import serving_health
 from plan.clock import LONDON
 from storage.store import SqlStoreFactory as StoreFactory
-from tests.conftest import ALICE, SERVER, SIGNING_SECRET, serving
+from tests.conftest import ALICE, SERVER, SIGNING_SECRET, root_logging_kept, serving
 from tests.signed import SlackHttp
 from tests.slack_standin import SlackStandIn
 from tests.test_schedules import client, schedule_settings, tick, week_plan
@@ -125,13 +125,11 @@ def test_log_lines_are_json_with_the_request_and_no_secret_or_note(
     http: SlackHttp, settings: Settings, small_plan: StoreFactory
 ) -> None:
     stream = io.StringIO()
-    configure(stream, as_json=True)
-    try:
+    with root_logging_kept():
+        configure(stream, as_json=True)
         reply = http.reply_to(ALICE, "update 5.4 red The foster panel is secret")  # no 5.4: a refusal
         assert "There is no action 5.4" in json.dumps(reply)
         http.reply_to(ALICE, "update 5.3 amber Confidential: the provider's contract", response="r2")
-    finally:
-        configure(io.StringIO(), as_json=False)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
     answered = [line for line in lines if line["logger"] == "bot.replies"]

@@ -7,6 +7,7 @@ import pytest
 
 from csip.cli import main
 from csip.settings import Settings
+from tests.conftest import root_logging_kept
 
 
 def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -31,5 +32,6 @@ def test_serve_without_slack_secrets_says_what_is_missing(
     monkeypatch.setenv("CSIP_DATABASE_URL", f"sqlite:///{tmp_path}/csip.db")
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    assert main(["serve"]) == 2
+    with root_logging_kept():
+        assert main(["serve"]) == 2
     assert "SLACK_BOT_TOKEN is not set" in capsys.readouterr().err
