@@ -262,6 +262,8 @@ def test_each_workspace_sees_and_changes_only_its_own_plan(
     # Each workspace's people were looked up with that workspace's own token.
     looked_up = {(c.params["user"], c.token) for c in slack.calls_to("users.info")}
     assert looked_up == {(ALICE_TWO, TOKENS[TWO]), (ALICE, TOKENS[ONE])}
+    # Slack's auth.test, which Bolt asks before a request's ack, is asked once a token, not per request.
+    assert sorted(c.token or "" for c in slack.calls_to("auth.test")) == sorted(TOKENS.values())
 
 
 def test_the_home_tab_and_a_reminders_buttons_work_on_their_own_workspaces_plan(
