@@ -375,6 +375,22 @@ def test_the_tick_sends_each_workspace_its_own_messages_with_its_own_token(
     assert "Red 0, Amber 2, Green 1" in digest["CTWODIGEST"]  # the second council's 5.3 is Amber
 
 
+def test_a_workspace_whose_token_cannot_be_found_does_not_stop_the_others(
+    database_url: str, two_councils: StoreFactory, slack: SlackStandIn
+) -> None:
+    settings = several(database_url, slack)
+
+    def bot_token_of(team: str) -> str | None:
+        if team == ONE:
+            raise ConnectionError("the installations could not be read")
+        return TOKENS[TWO]
+
+    served = InstalledWorkspaces(bot_token_of, settings.slack())
+    ticks = run_due_everywhere(two_councils, served, settings.schedule(), MONDAY_NINE)
+    assert ticks.failed == [ONE] and list(ticks.reports) == [TWO] and ticks.sends_failed
+    assert {c.token for c in slack.calls_to("chat.postMessage")} == {TOKENS[TWO]}
+
+
 # --- settings ---------------------------------------------------------------------------------
 
 

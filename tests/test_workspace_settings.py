@@ -95,7 +95,8 @@ def test_someone_not_an_admin_sees_the_settings_but_cannot_change_them(
 
 
 def test_admins_set_from_slack_join_the_installs_own(http: SlackHttp, small_plan: StoreFactory) -> None:
-    http.reply_to(ERIN, "settings admins <@UALICE|alice>", response="admins")
+    named = http.reply_to(ERIN, "settings admins <@UALICE|alice>", response="admins")
+    assert named["text"] == "Saved: admins."  # Erin is still one: CSIP_ADMINS names her
     reply = http.reply_to(ALICE, "settings governance <#CGOVERN|governance>", response="alice")
     assert reply["text"] == "Saved: governance."
     again = http.reply_to(ERIN, "settings management <#CMGMT|mgmt>", response="erin")  # CSIP_ADMINS still
