@@ -54,13 +54,5 @@ class WorkspaceSettings:
         return replace(self, red_alert_channel=channel)
 
 
-SETTINGS_FIELD = {
-    "digest": "digest_channels",
-    "governance": "governance_channel",
-    "management": "management_channel",
-    "red-alerts": "red_alert_channel",
-    "admins": "admins",
-}
-"""The settings by the name people use for them (`/csip settings governance #board`)."""
-
-SETTINGS = tuple(SETTINGS_FIELD)
+SETTINGS = ("digest", "governance", "management", "red-alerts", "admins")
+"""The settings by the names people use for them (`/csip settings governance #board`)."""

@@ -21,15 +21,18 @@ import pytest
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.app import build_app
-from bot.installs import NOT_INSTALLED, InstalledWorkspaces, Installs
+from bot.installs import NOT_INSTALLED, InstalledWorkspaces, Installs, record_first_admin
 from bot.server import asgi_app
 from bot.slack_client import make_client
 from bot.work import Background
+from csip.cli import main
 from csip.installations import installs
 from csip.settings import Settings
 from plan.errors import SetupError
 from plan.model import Rag
+from plan.ports import Which
 from plan.service import import_sheet
+from plan.workspaces import WorkspaceSettings
 from schedules.workspaces import run_due_everywhere
 from sheets.rows import read_sheet
 from storage.database import connect
@@ -119,13 +122,7 @@ def rag_of(open_store: StoreFactory, team: str, ref: str) -> Rag | None:
     with open_store() as store:
         plan_id = store.find_plan_id(team)
         assert plan_id is not None
-        return store.select(plan_id, _refs(ref)).actions[ref].rag
-
-
-def _refs(ref: str) -> Any:
-    from plan.ports import Which
-
-    return Which(refs=frozenset({ref}))
+        return store.select(plan_id, Which(refs=frozenset({ref}))).actions[ref].rag
 
 
 @pytest.fixture
@@ -150,6 +147,19 @@ def get(url: str, cookie: str | None = None) -> tuple[int, str, dict[str, str]]:
         return error.code, error.read().decode(), dict(error.headers)
 
 
+def install_through_slack(http: SlackHttp, code: str) -> tuple[int, str, str]:
+    """A browser opens the install page, and Slack sends it back with ``code``: the redirect's
+    status, and the install page it began from."""
+    base = http.url.removesuffix("/slack/events")
+    status, page, headers = get(f"{base}/slack/install")
+    assert status == 200
+    state = re.search(r"state=([^&\"]+)", page)
+    assert state is not None
+    cookie = headers["set-cookie"].split(";")[0]  # the browser that began the install
+    status, answer, _ = get(f"{base}/slack/oauth_redirect?code={code}&state={state.group(1)}", cookie)
+    return status, page, answer
+
+
 def test_installing_keeps_the_token_and_makes_the_installer_the_first_admin(
     database_url: str, open_store: StoreFactory, slack: SlackStandIn
 ) -> None:
@@ -160,14 +170,9 @@ def test_installing_keeps_the_token_and_makes_the_installer_the_first_admin(
     slack.teams["xoxb-three"] = THREE
     slack.add_user("UINSTALLER", "Ivy Installer", "ivy@third.example", slack_admin=True)
     with serving_several(database_url, open_store, slack) as (http, found):
-        base = http.url.removesuffix("/slack/events")
-        status, page, headers = get(f"{base}/slack/install")
-        assert status == 200
-        state = re.search(r"state=([^&\"]+)", page)
-        assert state is not None and "client_id=111.222" in page and "chat:write,commands" in page
-        cookie = headers["set-cookie"].split(";")[0]  # the browser that began the install
-        status, page, _ = get(f"{base}/slack/oauth_redirect?code=code-3&state={state.group(1)}", cookie)
-        assert status == 200, page
+        status, page, answer = install_through_slack(http, "code-3")
+        assert status == 200, answer
+        assert "client_id=111.222" in page and "chat:write,commands" in page
         bot = found.installations.find_bot(enterprise_id=None, team_id=THREE)
         assert bot is not None and bot.bot_token == "xoxb-three"
         with open_store() as store:
@@ -188,12 +193,7 @@ def test_an_installer_who_is_not_a_slack_admin_is_not_made_csips(
                                 "authed_user": {"id": "UMEMBER"}}  # fmt: skip
     slack.add_user("UMEMBER", "Max Member", "max@third.example")
     with serving_several(database_url, open_store, slack) as (http, found):
-        base = http.url.removesuffix("/slack/events")
-        _, page, headers = get(f"{base}/slack/install")
-        state = re.search(r"state=([^&\"]+)", page)
-        assert state is not None
-        status, _, _ = get(f"{base}/slack/oauth_redirect?code=code-3&state={state.group(1)}",
-                           headers["set-cookie"].split(";")[0])  # fmt: skip
+        status, _, _ = install_through_slack(http, "code-3")
     assert status == 200
     assert found.installations.find_bot(enterprise_id=None, team_id=THREE) is not None
     with open_store() as store:
@@ -313,8 +313,6 @@ def test_each_workspace_has_its_own_settings_and_admins(
         install(found, ONE, ALICE, TOKENS[ONE])
         install(found, TWO, ADMIN_TWO, TOKENS[TWO])
         with two_councils() as store:  # as the install flow does for its installer
-            from bot.installs import record_first_admin
-
             record_first_admin(store, ONE, ALICE, lambda: NOW)
             record_first_admin(store, TWO, ADMIN_TWO, lambda: NOW)
         set_one = command(http, ONE, ALICE, "settings digest <#CONEDIGEST|board>", "one")
@@ -344,8 +342,6 @@ def test_the_tick_sends_each_workspace_its_own_messages_with_its_own_token(
         install(found, TWO, ADMIN_TWO, TOKENS[TWO])
         import_plan(two_councils, THREE, "A plan whose council never installed csip", "Red")
         with two_councils() as store:
-            from plan.workspaces import WorkspaceSettings
-
             store.change_workspace_settings(ONE, lambda _: WorkspaceSettings(ONE, ("CONEDIGEST",)), NOW)
             store.change_workspace_settings(TWO, lambda _: WorkspaceSettings(TWO, ("CTWODIGEST",)), NOW)
             store.commit()
@@ -420,8 +416,6 @@ def test_the_doctor_checks_the_workspaces_own_installation(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from csip.cli import main
-
     for name, value in [("CSIP_DATABASE_URL", database_url), ("SLACK_CLIENT_ID", "111.222"),
                         ("SLACK_CLIENT_SECRET", "client-secret"), ("SLACK_API_URL", slack.api_url),
                         ("SLACK_APP_TOKEN", "xapp-test")]:  # fmt: skip
